@@ -1,0 +1,85 @@
+import { writeFile, chmod } from 'node:fs/promises';
+import { X509Certificate } from 'node:crypto';
+import { parseIp } from '../core/ip.ts';
+import type { CertificateAuthority, TlsCredential } from '../core/model.ts';
+import { createRootCa } from '../pki/ca.ts';
+import { certIdentity } from '../pki/cert-identity.ts';
+import { issueCertificate, type SubjectAltName } from '../pki/issue.ts';
+import { pkcs8ToPem } from '../pki/keys.ts';
+import { generateSigningKey } from '../server/signing-keys.ts';
+import type { Store } from '../storage/store.ts';
+import { dataDirFiles } from './files.ts';
+
+/** The platform root CA's id in the store. */
+export const PLATFORM_CA = 'platform';
+/** The token service's own TLS credential's name in the store. */
+export const TOKEN_SERVICE_TLS = 'token-service';
+/** Names every development TLS certificate of the token service covers. */
+export const DEFAULT_SANS: readonly SubjectAltName[] = [
+  { type: 'dns', value: 'localhost' },
+  { type: 'ip', value: '127.0.0.1' },
+  { type: 'ip', value: '::1' },
+];
+
+/** What `init` found or made. */
+export interface InitResult {
+  readonly created: readonly string[];
+  readonly files: ReturnType<typeof dataDirFiles>;
+}
+
+/** Whether a certificate's SANs cover every name asked for (IP addresses compared as bytes). */
+function covers(certPem: string, sans: readonly SubjectAltName[]): boolean {
+  const id = certIdentity(new X509Certificate(certPem).raw);
+  return sans.every((san) =>
+    san.type === 'dns'
+      ? id.san.dns.some((d) => d.toLowerCase() === san.value.toLowerCase())
+      : san.type === 'ip'
+        ? id.san.ip.some((ip) => Buffer.from(ip).equals(Buffer.from(parseIp(san.value))))
+        : true,
+  );
+}
+
+/** The platform root CA; fails when the data directory was never initialised. */
+export async function platformCa(store: Store): Promise<CertificateAuthority> {
+  const ca = await store.getAuthority(PLATFORM_CA);
+  if (!ca) throw new Error('the data directory is not initialised: run certbound init');
+  return ca;
+}
+
+/**
+ * Initialises a data directory, idempotently: the platform root CA, the token service's TLS
+ * certificate (re-issued when it lacks a requested SAN), an ES256 signing key, and the PEM
+ * files a user needs (private key mode 0600).
+ */
+export async function initDataDir(store: Store, dir: string, extraSans: readonly SubjectAltName[] = []): Promise<InitResult> {
+  const created: string[] = [];
+  let root = await store.getAuthority(PLATFORM_CA);
+  if (!root) {
+    const ca = await createRootCa({ commonName: 'certbound platform root CA' });
+    await store.addAuthority({ id: PLATFORM_CA, partnerId: null, certPem: ca.certPem, keyPkcs8: ca.keyPkcs8 });
+    root = (await store.getAuthority(PLATFORM_CA))!;
+    created.push('platform root CA');
+  }
+  const sans = [...DEFAULT_SANS, ...extraSans];
+  let tls: TlsCredential | null = await store.getTlsCredential(TOKEN_SERVICE_TLS);
+  if (!tls || !covers(tls.certPem, sans)) {
+    const leaf = await issueCertificate({ certPem: root.certPem, keyPkcs8: root.keyPkcs8! }, {
+      subject: 'CN=certbound token service',
+      sans,
+      usage: 'server',
+    });
+    await store.putTlsCredential({ name: TOKEN_SERVICE_TLS, certPem: leaf.certPem, keyPkcs8: leaf.keyPkcs8! });
+    tls = (await store.getTlsCredential(TOKEN_SERVICE_TLS))!;
+    created.push('token service TLS certificate');
+  }
+  if ((await store.listSigningKeys()).length === 0) {
+    await store.addSigningKey(await generateSigningKey());
+    created.push('ES256 signing key');
+  }
+  const files = dataDirFiles(dir);
+  await writeFile(files.caCert, root.certPem, { mode: 0o644 });
+  await writeFile(files.tlsCert, tls.certPem, { mode: 0o644 });
+  await writeFile(files.tlsKey, pkcs8ToPem(tls.keyPkcs8), { mode: 0o600 });
+  await chmod(files.tlsKey, 0o600);
+  return { created, files };
+}

@@ -1,0 +1,71 @@
+import { resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { assertNotServing } from '../storage/lock.ts';
+import { openStore } from '../storage/open.ts';
+import type { Store } from '../storage/store.ts';
+
+/** A mistake in how a command was called: reported with its usage, exit status 2. */
+export class UsageError extends Error {
+  readonly code = 'ERR_CERTBOUND_USAGE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Where a command writes: stdout for results, stderr for diagnostics. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** A command: its usage text and what it does with its arguments. */
+export interface Command {
+  readonly usage: string;
+  run(args: string[], io: Io): Promise<number>;
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** Options every command takes. */
+export const COMMON_OPTIONS = {
+  dir: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  json: { type: 'boolean' },
+} as const satisfies Options;
+
+/** Parses a command's arguments strictly, turning parseArgs' complaints into a UsageError. */
+export function parse<O extends Options>(args: string[], options: O) {
+  try {
+    return parseArgs({ args, options: { ...COMMON_OPTIONS, ...options }, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** The data directory: `--dir`, else `$CERTBOUND_DIR`, else `./.certbound`. */
+export function dataDir(dir: string | undefined): string {
+  return resolve(dir ?? process.env['CERTBOUND_DIR'] ?? '.certbound');
+}
+
+/**
+ * Opens the data directory's store for a command that changes it, refusing while
+ * `certbound serve` runs on it (the embedded database has a single writer).
+ */
+export async function withStore<T>(dir: string, fn: (store: Store) => Promise<T>): Promise<T> {
+  await assertNotServing(dir);
+  const store = await openStore(dir);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Parses a whole number option within bounds. */
+export function integerOption(name: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}`);
+  return n;
+}

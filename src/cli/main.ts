@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+import { AdminError } from '../admin/admin-error.ts';
+import { OAuthError } from '../core/errors.ts';
+import { DataDirectoryBusy } from '../storage/lock.ts';
+import { cert } from './cert.ts';
+import { client } from './client.ts';
+import { UsageError, type Command, type Io } from './context.ts';
+import { init } from './init.ts';
+import { partner } from './partner.ts';
+import { serve } from './serve.ts';
+
+const COMMANDS: Readonly<Record<string, Command>> = { init, serve, partner, client, cert };
+
+const USAGE = `Usage: certbound <command> [options]
+
+OAuth 2.0 Mutual-TLS (RFC 8705) for server-to-server APIs.
+
+Commands:
+  init       create the data directory: database, platform CA, TLS certificate, signing key
+  serve      run the token service (initialises the data directory if needed)
+  partner    add a partner, with its own issuing CA
+  client     register a client (a server that asks for tokens)
+  cert       issue a TLS server certificate from the platform CA
+
+Every command takes --dir D (default ./.certbound, or $CERTBOUND_DIR) and --help.
+Run 'certbound <command> --help' for its options.`;
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit status. */
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.err(`certbound: unknown command '${name}'\n\n${USAGE}`);
+    return 2;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    io.out(command.usage);
+    return 0;
+  }
+  try {
+    return await command.run(args, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`certbound ${name}: ${err.message}\n\n${command.usage}`);
+      return 2;
+    }
+    if (err instanceof AdminError || err instanceof DataDirectoryBusy) {
+      io.err(`certbound ${name}: ${err.message}`);
+      return 1;
+    }
+    if (err instanceof OAuthError) {
+      io.err(`certbound ${name}: ${err.error_description} (${err.error})`);
+      return 1;
+    }
+    // Unexpected: say what failed without a stack trace; CERTBOUND_DEBUG=1 shows it.
+    io.err(`certbound ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    if (process.env['CERTBOUND_DEBUG']) io.err(String(err instanceof Error ? err.stack : err));
+    return 1;
+  }
+}
+
+if (import.meta.main) {
+  const io: Io = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) };
+  process.exitCode = await main(process.argv.slice(2), io);
+}

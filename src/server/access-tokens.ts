@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+import { SignJWT, jwtVerify, type JWTPayload, type JWK } from 'jose';
+import { ACCESS_TOKEN_TYPE, type AccessTokenClaims } from '../core/access-token.ts';
+import type { LoadedSigningKey } from './signing-keys.ts';
+
+/** A fresh token identifier: 128 random bits. */
+export function newJti(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/**
+ * Signs access token claims with the active key, as an RFC 9068 JWT (`typ: at+jwt`).
+ * @see https://www.rfc-editor.org/rfc/rfc9068#section-2.1
+ */
+export function signAccessToken(claims: AccessTokenClaims, key: LoadedSigningKey): Promise<string> {
+  return new SignJWT({ ...claims }).setProtectedHeader({ alg: key.alg, typ: ACCESS_TOKEN_TYPE, kid: key.kid }).sign(key.privateKey);
+}
+
+/** The token service's own view of its keys: sign with the active one, verify with any. */
+export class KeySet {
+  readonly #byKid: ReadonlyMap<string, LoadedSigningKey>;
+  readonly active: LoadedSigningKey;
+
+  constructor(keys: readonly LoadedSigningKey[], activeKid: string) {
+    this.#byKid = new Map(keys.map((k) => [k.kid, k]));
+    const active = this.#byKid.get(activeKid);
+    if (!active) throw new TypeError('the active signing key is missing');
+    this.active = active;
+  }
+
+  /** The public JWKS. @see https://www.rfc-editor.org/rfc/rfc7517#section-5 */
+  jwks(): { keys: JWK[] } {
+    return { keys: [...this.#byKid.values()].map((k) => k.jwk) };
+  }
+
+  /**
+   * Verifies a token this service issued: signature by one of its keys, `typ`, `iss`, and
+   * expiry. Returns its claims, or null for anything that is not a live token of ours.
+   */
+  async verify(token: string, issuer: string, now: Date): Promise<(JWTPayload & { client_id?: unknown }) | null> {
+    if (token.length > 8192) return null;
+    try {
+      const { payload } = await jwtVerify(token, (header) => {
+        const key = header.kid === undefined ? undefined : this.#byKid.get(header.kid);
+        if (!key) throw new Error('unknown kid');
+        return key.publicKey;
+      }, { issuer, typ: ACCESS_TOKEN_TYPE, algorithms: ['ES256'], currentDate: now, requiredClaims: ['exp', 'jti', 'client_id'] });
+      return payload;
+    } catch {
+      return null;
+    }
+  }
+}

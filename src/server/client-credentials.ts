@@ -1,0 +1,69 @@
+import { accessTokenClaims, type AccessTokenClaims } from '../core/access-token.ts';
+import { InvalidRequest, InvalidScope, InvalidTarget } from '../core/errors.ts';
+import { single, type FormParams } from '../core/form.ts';
+import { parseScope } from '../core/scope.ts';
+import type { AuthenticatedClient } from './client-auth.ts';
+
+/** Service-wide settings the grant needs. */
+export interface GrantContext {
+  readonly issuer: string;
+  /** `aud` for a client that has no resource of its own and names none. */
+  readonly defaultAudience: string;
+  readonly now: Date;
+  readonly jti: string;
+}
+
+/** Resource indicators must be absolute URIs without a fragment. @see https://www.rfc-editor.org/rfc/rfc8707#section-2 */
+function isResourceIndicator(value: string): boolean {
+  if (!URL.canParse(value) || value.includes('#')) return false;
+  return /^[a-z][a-z0-9+.-]*:/i.test(value);
+}
+
+/**
+ * The claims of an access token for a `client_credentials` request by an authenticated
+ * client: scope within the client's, audience among its resources, bound to its certificate.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
+ * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
+ * @see https://www.rfc-editor.org/rfc/rfc8705#section-3
+ */
+export function clientCredentialsClaims(params: FormParams, auth: AuthenticatedClient, ctx: GrantContext): AccessTokenClaims {
+  const { client, certificate } = auth;
+  if (client.boundTokens && !certificate) {
+    throw new InvalidRequest('this client must present its certificate: its tokens are certificate-bound');
+  }
+
+  const requested = single(params, 'scope');
+  const scopes = requested === undefined ? [...client.scopes] : parseScope(requested);
+  const allowed = new Set(client.scopes);
+  if (scopes.some((s) => !allowed.has(s))) throw new InvalidScope('a requested scope is not granted to this client');
+
+  const resources = params.get('resource') ?? [];
+  if (resources.length > 1) throw new InvalidTarget('request one resource per access token');
+  const resource = resources[0];
+  let audience: string;
+  if (resource === undefined) {
+    audience = client.resources[0] ?? ctx.defaultAudience;
+  } else {
+    if (!isResourceIndicator(resource)) throw new InvalidTarget('resource must be an absolute URI without a fragment');
+    if (!client.resources.includes(resource)) throw new InvalidTarget('the resource is not granted to this client');
+    audience = resource;
+  }
+
+  const now = Math.floor(ctx.now.getTime() / 1000);
+  let ttl = client.tokenTtl;
+  if (certificate) {
+    // A bound token is useless once its certificate expires: never let it outlive it (RFC 8705 §6.3).
+    const certEnd = Math.floor(certificate.x509.validToDate.getTime() / 1000);
+    ttl = Math.max(1, Math.min(ttl, certEnd - now));
+  }
+  return accessTokenClaims({
+    issuer: ctx.issuer,
+    clientId: client.id,
+    audience,
+    scopes,
+    jti: ctx.jti,
+    now,
+    ttl,
+    thumbprint: certificate?.thumbprint,
+  });
+}

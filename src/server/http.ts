@@ -1,0 +1,172 @@
+import type { TLSSocket } from 'node:tls';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { InvalidClient, InvalidRequest, OAuthError, toOAuthError, UnsupportedGrantType } from '../core/errors.ts';
+import { parseForm, single, type FormParams } from '../core/form.ts';
+import { basicChallenge } from '../core/www-authenticate.ts';
+import { peerCertificate } from '../transport/tls.ts';
+import type { Store } from '../storage/store.ts';
+import { newJti, signAccessToken, type KeySet } from './access-tokens.ts';
+import { authenticateClient, type AuthenticatedClient } from './client-auth.ts';
+import { clientCredentialsClaims } from './client-credentials.ts';
+import { introspect, revoke } from './introspection.ts';
+import { authorizationServerMetadata, ENDPOINTS } from './metadata.ts';
+import type { Registry } from './registry.ts';
+
+/** The mutable state the routes read on every request; replaced whole when the registry changes. */
+export interface ServiceState {
+  registry: Registry;
+  keys: KeySet;
+  /** The issuer URL; fixed once the listener knows its port. */
+  issuer: string;
+}
+
+/** What the HTTP layer needs to answer requests. */
+export interface AppOptions {
+  /** `aud` for clients without a resource of their own; the issuer when absent. */
+  readonly defaultAudience?: string | undefined;
+  readonly store: Store;
+  readonly state: ServiceState;
+  readonly https: { key: string | Buffer; cert: string | Buffer; ca: string[] };
+  readonly logger?: Logger | false;
+  /** Clock, for tests. */
+  readonly now?: () => Date;
+}
+
+const BODY_LIMIT = 64 * 1024;
+const FORM = 'application/x-www-form-urlencoded';
+const OTHER_METHODS = ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
+const REPEATABLE = new Set(['resource']);
+
+function noStore(reply: FastifyReply): FastifyReply {
+  return reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+}
+
+/** Parses the form body of an OAuth POST, refusing other content types and query parameters. */
+function formOf(request: FastifyRequest): FormParams {
+  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== FORM) throw new InvalidRequest(`the body must be ${FORM}`);
+  // Credentials in a URL end up in logs (RFC 6750 §5.3): parameters belong in the body only.
+  if (request.url.includes('?')) throw new InvalidRequest('parameters must not be sent in the query string');
+  return parseForm(typeof request.body === 'string' ? request.body : '', REPEATABLE);
+}
+
+/**
+ * Builds the token service's Fastify app on `node:https`, asking every client for a
+ * certificate but never failing the handshake over it (`rejectUnauthorized: false`): a
+ * missing or bad certificate is answered with an OAuth error, not a TLS alert.
+ * @see https://www.rfc-editor.org/rfc/rfc8705#section-6.1
+ */
+export function buildApp(options: AppOptions): FastifyInstance {
+  const { store, state } = options;
+  const now = options.now ?? (() => new Date());
+  const app = Fastify({
+    https: {
+      ...options.https,
+      requestCert: true,
+      rejectUnauthorized: false,
+      minVersion: 'TLSv1.2',
+      handshakeTimeout: 10_000,
+    },
+    ...(options.logger ? { loggerInstance: options.logger } : {}),
+    bodyLimit: BODY_LIMIT,
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+    return503OnClosing: true,
+  }) as unknown as FastifyInstance;
+
+  // A connection's certificate must not change under a cached thumbprint.
+  app.server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    let oauth: OAuthError;
+    if (err instanceof OAuthError) oauth = err;
+    else if (err.statusCode === 413) oauth = new OAuthError('invalid_request', 413, 'request body too large');
+    else if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) oauth = new InvalidRequest();
+    else oauth = toOAuthError(err);
+    if (oauth.status >= 500) request.log.error({ err }, 'request failed');
+    else if (oauth instanceof InvalidClient) request.log.info({ reason: oauth.reason }, 'client authentication failed');
+    noStore(reply).code(oauth.status);
+    if (oauth instanceof InvalidClient) reply.header('www-authenticate', basicChallenge(state.issuer));
+    if (oauth.status === 503) reply.header('retry-after', '5');
+    return reply.send(oauth.toJSON());
+  });
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not_found', error_description: 'no such endpoint' }));
+
+  const authenticate = (request: FastifyRequest, params: FormParams): AuthenticatedClient =>
+    authenticateClient(
+      {
+        params,
+        authorization: request.headers.authorization,
+        certificate: peerCertificate(request.raw.socket as TLSSocket),
+        now: now(),
+      },
+      state.registry,
+    );
+  const tokenContext = () => ({ issuer: state.issuer, keys: state.keys, registry: state.registry, store, now: now() });
+
+  app.post(ENDPOINTS.token, async (request, reply) => {
+    const params = formOf(request);
+    const grant = single(params, 'grant_type');
+    if (grant === undefined) throw new InvalidRequest('grant_type is required');
+    if (grant !== 'client_credentials') throw new UnsupportedGrantType();
+    const auth = authenticate(request, params);
+    const claims = clientCredentialsClaims(params, auth, {
+      issuer: state.issuer,
+      defaultAudience: options.defaultAudience ?? state.issuer,
+      now: now(),
+      jti: newJti(),
+    });
+    const accessToken = await signAccessToken(claims, state.keys.active);
+    return noStore(reply).send({
+      access_token: accessToken,
+      token_type: 'Bearer',
+      expires_in: claims.exp - claims.iat,
+      ...(claims.scope === undefined ? {} : { scope: claims.scope }),
+    });
+  });
+
+  app.post(ENDPOINTS.introspection, async (request, reply) => {
+    const params = formOf(request);
+    const { client } = authenticate(request, params);
+    return noStore(reply).send(await introspect(params, client, tokenContext()));
+  });
+
+  app.post(ENDPOINTS.revocation, async (request, reply) => {
+    const params = formOf(request);
+    const { client } = authenticate(request, params);
+    await revoke(params, client, tokenContext());
+    return noStore(reply).code(200).send();
+  });
+
+  for (const url of [ENDPOINTS.token, ENDPOINTS.introspection, ENDPOINTS.revocation]) {
+    app.route({
+      method: [...OTHER_METHODS],
+      url,
+      handler: async (_request, reply) => {
+        reply.header('allow', 'POST');
+        throw new OAuthError('invalid_request', 405, 'use POST');
+      },
+    });
+  }
+
+  app.get(ENDPOINTS.metadata, async (_request, reply) =>
+    reply.header('cache-control', 'max-age=300').send(authorizationServerMetadata(state.issuer)),
+  );
+  app.get(ENDPOINTS.jwks, async (_request, reply) =>
+    reply.header('cache-control', 'max-age=300').type('application/jwk-set+json').send(state.keys.jwks()),
+  );
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      await store.getSetting('schema');
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable' });
+    }
+  });
+  return app;
+}

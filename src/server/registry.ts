@@ -1,0 +1,51 @@
+import { X509Certificate } from 'node:crypto';
+import type { Client, Partner, Resource } from '../core/model.ts';
+import type { Store } from '../storage/store.ts';
+
+/**
+ * An in-memory snapshot of everything the token endpoint looks up, so that issuing a
+ * token needs no database round trip. Rebuilt whole (`loadRegistry`) when the registry changes.
+ */
+export interface Registry {
+  readonly clients: ReadonlyMap<string, Client>;
+  readonly partners: ReadonlyMap<string, Partner>;
+  readonly resources: ReadonlyMap<string, Resource>;
+  /** Per partner, the CA certificates its `tls_client_auth` clients' certificates must be issued by. */
+  readonly anchors: ReadonlyMap<string, readonly X509Certificate[]>;
+  /** Per `self_signed_tls_client_auth` client, the thumbprints of its registered certificates. */
+  readonly selfSigned: ReadonlyMap<string, ReadonlySet<string>>;
+  /** PEMs of every CA the TLS listener should ask for and validate paths to: the root and partner CAs. */
+  readonly caPems: readonly string[];
+}
+
+/** Reads the registry from the store into memory. */
+export async function loadRegistry(store: Store): Promise<Registry> {
+  const [clients, partners, resources, authorities, certificates] = await Promise.all([
+    store.listClients(),
+    store.listPartners(),
+    store.listResources(),
+    store.listAuthorities(),
+    store.listClientCertificates(),
+  ]);
+  const anchors = new Map<string, X509Certificate[]>();
+  for (const ca of authorities) {
+    if (ca.partnerId === null) continue;
+    const list = anchors.get(ca.partnerId) ?? [];
+    list.push(new X509Certificate(ca.certPem));
+    anchors.set(ca.partnerId, list);
+  }
+  const selfSigned = new Map<string, Set<string>>();
+  for (const cert of certificates) {
+    const set = selfSigned.get(cert.clientId) ?? new Set<string>();
+    set.add(cert.thumbprint);
+    selfSigned.set(cert.clientId, set);
+  }
+  return {
+    clients: new Map(clients.map((c) => [c.id, c])),
+    partners: new Map(partners.map((p) => [p.id, p])),
+    resources: new Map(resources.map((r) => [r.uri, r])),
+    anchors,
+    selfSigned,
+    caPems: authorities.map((ca) => ca.certPem),
+  };
+}

@@ -1,0 +1,96 @@
+import type { Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { pkcs8ToPem } from '../pki/keys.ts';
+import type { Store } from '../storage/store.ts';
+import { KeySet } from './access-tokens.ts';
+import { buildApp, type ServiceState } from './http.ts';
+import { loadRegistry } from './registry.ts';
+import { loadSigningKey } from './signing-keys.ts';
+
+/** How to run the token service. */
+export interface TokenServiceOptions {
+  readonly store: Store;
+  /** The issuer URL, exactly as tokens and metadata carry it; a function of the port when listening on port 0. */
+  readonly issuer: string | ((port: number) => string);
+  /** `aud` for clients without a resource of their own; the issuer by default. */
+  readonly defaultAudience?: string;
+  readonly host?: string;
+  /** 0 picks a free port. */
+  readonly port?: number;
+  /** The listener's certificate and key (PEM); by default the one `init` created, from the store. */
+  readonly tls?: { readonly cert: string; readonly key: string };
+  readonly logger?: Logger | false;
+  /** Clock, for tests. */
+  readonly now?: () => Date;
+}
+
+/** A running token service. */
+export interface TokenService {
+  readonly app: FastifyInstance;
+  readonly issuer: string;
+  /** The address it listens on, e.g. `https://127.0.0.1:8443`. */
+  readonly url: string;
+  readonly port: number;
+  /** Re-reads clients, partners, CAs and keys from the store and applies them to new requests and handshakes. */
+  reload(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function loadKeys(store: Store): Promise<KeySet> {
+  const stored = await store.listSigningKeys();
+  // Fail fast rather than sign with an ephemeral key that no verifier will know after a restart.
+  if (stored.length === 0) throw new Error('the store holds no signing key: run certbound init');
+  const keys = await Promise.all(stored.map(loadSigningKey));
+  const active = stored.filter((k) => k.active).at(-1) ?? stored.at(-1)!;
+  return new KeySet(keys, active.kid);
+}
+
+/**
+ * Starts the token service: loads the registry and keys into memory, then listens on
+ * `node:https`, asking for client certificates issued under any of the registry's CAs.
+ */
+export async function startTokenService(options: TokenServiceOptions): Promise<TokenService> {
+  const { store } = options;
+  let tls = options.tls;
+  if (!tls) {
+    const stored = await store.getTlsCredential('token-service');
+    if (!stored) throw new Error('the store holds no TLS certificate for the token service: run certbound init');
+    tls = { cert: stored.certPem, key: pkcs8ToPem(stored.keyPkcs8) };
+  }
+  const state: ServiceState = {
+    registry: await loadRegistry(store),
+    keys: await loadKeys(store),
+    issuer: typeof options.issuer === 'string' ? options.issuer : '',
+  };
+  const https = { key: tls.key, cert: tls.cert, ca: [...state.registry.caPems] };
+  const app = buildApp({
+    defaultAudience: options.defaultAudience,
+    store,
+    state,
+    https,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8443 });
+  const server = app.server as HttpsServer;
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  if (typeof options.issuer === 'function') state.issuer = options.issuer(address.port);
+  return {
+    app,
+    issuer: state.issuer,
+    url: `https://${host}:${address.port}`,
+    port: address.port,
+    async reload() {
+      const registry = await loadRegistry(store);
+      const keys = await loadKeys(store);
+      // Handshakes from now on ask for and validate against the new CA set; open connections stay.
+      server.setSecureContext({ ...https, ca: [...registry.caPems], minVersion: 'TLSv1.2' });
+      state.registry = registry;
+      state.keys = keys;
+    },
+    close: () => app.close(),
+  };
+}

@@ -1,0 +1,66 @@
+import { open, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** What a running `certbound serve` records in its data directory. */
+export interface ServeLock {
+  readonly pid: number;
+  readonly issuer: string;
+}
+
+/** Library error raised when another process serves the data directory. */
+export class DataDirectoryBusy extends Error {
+  readonly code = 'ERR_CERTBOUND_DIR_BUSY';
+  constructor(dir: string, lock: ServeLock) {
+    super(
+      `certbound serve (pid ${lock.pid}, ${lock.issuer}) is running on ${dir}; the embedded database has a single writer. ` +
+        'Stop it first (Ctrl-C or kill ' + lock.pid + '), then run this command again.',
+    );
+    this.name = 'DataDirectoryBusy';
+  }
+}
+
+const LOCK_FILE = 'serve.lock';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The lock of a live `serve` on `dir`, or null (a lock left by a dead process does not count). */
+export async function readServeLock(dir: string): Promise<ServeLock | null> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, LOCK_FILE), 'utf8');
+  } catch {
+    return null;
+  }
+  const lock = JSON.parse(text) as ServeLock;
+  return Number.isInteger(lock.pid) && lock.pid !== process.pid && alive(lock.pid) ? lock : null;
+}
+
+/** Throws DataDirectoryBusy when a live `serve` holds `dir`. */
+export async function assertNotServing(dir: string): Promise<void> {
+  const lock = await readServeLock(dir);
+  if (lock) throw new DataDirectoryBusy(dir, lock);
+}
+
+/**
+ * Marks `dir` as served by this process; returns a function that removes the mark.
+ * A stale lock of a dead process is replaced.
+ */
+export async function acquireServeLock(dir: string, issuer: string): Promise<() => Promise<void>> {
+  await assertNotServing(dir);
+  const path = join(dir, LOCK_FILE);
+  await rm(path, { force: true });
+  // 'wx' fails if another process created the file between our check and now.
+  const handle = await open(path, 'wx', 0o600);
+  await handle.writeFile(JSON.stringify({ pid: process.pid, issuer } satisfies ServeLock));
+  await handle.close();
+  return async () => {
+    await rm(path, { force: true });
+  };
+}
