@@ -62,32 +62,34 @@ export interface IssuedLeaf {
  */
 export async function issueCertificate(issuer: CertifiedKey, opts: IssueOptions): Promise<IssuedLeaf> {
   const sans = opts.sans ?? [];
-  // A server certificate without a SAN is rejected by every modern TLS client (RFC 6125 §6.4.4).
+  // TLS clients match server names against SANs only (RFC 9525 dropped the CN fallback).
   if (opts.usage === 'server' && !sans.some((san) => san.type === 'dns' || san.type === 'ip')) {
     throw invalidArg('A server certificate needs a dns or ip subjectAltName');
   }
+  if (opts.publicKey !== undefined && opts.publicKey.type !== 'public') throw invalidArg('publicKey must be a public key');
   const subject = rfc4514Name(opts.subject);
   const { notBefore, notAfter } = validityPeriod(opts, opts.usage === 'server' ? 397 : 365);
-  const [ca, generated] = await Promise.all([loadIssuer(issuer), opts.publicKey ? null : generateKeyPair()]);
-  const publicKey = opts.publicKey ?? generated?.publicKey;
-  if (!publicKey) throw invalidArg('No public key to certify');
+  const [ca, keys] = await Promise.all([
+    loadIssuer(issuer),
+    opts.publicKey ? { publicKey: opts.publicKey, privateKey: null } : generateKeyPair(),
+  ]);
   const certificate = await X509CertificateGenerator.create({
     serialNumber: randomSerialNumber(),
     subject,
     issuer: ca.certificate.subjectName,
     notBefore,
     notAfter,
-    publicKey,
+    publicKey: keys.publicKey,
     signingKey: ca.keys.privateKey,
     signingAlgorithm: SIGNING_ALGORITHM,
     extensions: [
-      ...(await leafExtensions(publicKey, opts.usage, sans)),
+      ...(await leafExtensions(keys.publicKey, opts.usage, sans)),
       await authorityKeyIdentifier(ca.certificate),
     ],
   });
   return {
     certPem: certificatePem(certificate),
-    keyPkcs8: generated ? await exportPkcs8(generated.privateKey) : null,
+    keyPkcs8: keys.privateKey ? await exportPkcs8(keys.privateKey) : null,
     serial: certificate.serialNumber.toLowerCase(),
     thumbprint: x5tS256(new Uint8Array(certificate.rawData)),
     notAfter: certificate.notAfter,
@@ -95,7 +97,7 @@ export async function issueCertificate(issuer: CertifiedKey, opts: IssueOptions)
 }
 
 /**
- * The extensions every end-entity certificate carries, in RFC 5280 order of importance.
+ * End-entity extensions: CA:FALSE and digitalSignature (critical), the EKU, SKI, and the SAN when given.
  * @see https://www.rfc-editor.org/rfc/rfc5280#section-4.2.1.3
  */
 export async function leafExtensions(

@@ -181,4 +181,9 @@ test('bad options are refused with Node-style codes', async () => {
   for (const [opts, code] of cases) {
     await assert.rejects(issueCertificate(acme, opts), { code }, JSON.stringify(opts));
   }
+  const { privateKey } = await generateKeyPair();
+  await assert.rejects(issueCertificate(acme, { subject: 'CN=c', usage: 'client', publicKey: privateKey }), {
+    code: 'ERR_INVALID_ARG_VALUE',
+    message: 'publicKey must be a public key',
+  });
 });
