@@ -98,8 +98,9 @@ function invalid(message: string, cause?: unknown): TypeError {
 }
 
 function decodeSubject(name: RawName): Dn {
-  return name.map((rdn): readonly Ava[] =>
-    rdn.map((ava): Ava => {
+  // Array.from, not map: map would build RawName/RawRdn (AsnArray species), not plain arrays.
+  return Array.from(name, (rdn): readonly Ava[] =>
+    Array.from(rdn, (ava): Ava => {
       const der = new Uint8Array(ava.value);
       // A non-string value (or a malformed one) gets an opaque value that equals nothing.
       return { type: ava.type, value: decodeDerString(der) ?? opaqueAvaValue(der) };
