@@ -59,16 +59,10 @@ const OPAQUE = '\uDC00#';
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const ESCAPABLE = '"+,;<>\\ #=';
 const HEX = /^[0-9a-fA-F]{2}$/;
+const utf8 = new TextEncoder();
 
 function invalid(message: string): TypeError {
   return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_VALUE' });
-}
-
-function pushUtf8(cp: number, out: number[]): void {
-  if (cp < 0x80) out.push(cp);
-  else if (cp < 0x800) out.push(0xc0 | (cp >> 6), 0x80 | (cp & 63));
-  else if (cp < 0x10000) out.push(0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63));
-  else out.push(0xf0 | (cp >> 18), 0x80 | ((cp >> 12) & 63), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63));
 }
 
 function skipSpaces(text: string, i: number): number {
@@ -122,9 +116,9 @@ function readValue(text: string, start: number): [string, number] {
         continue;
       }
       if ('";<>'.includes(ch)) throw invalid(`unescaped ${JSON.stringify(ch)} in attribute value`);
-      const cp = text.codePointAt(i) ?? 0;
-      pushUtf8(cp, bytes);
-      i += cp > 0xffff ? 2 : 1;
+      const char = String.fromCodePoint(text.codePointAt(i) ?? 0);
+      bytes.push(...utf8.encode(char));
+      i += char.length;
       if (ch !== ' ') significant = bytes.length;
     }
     value = decodeUtf8(Uint8Array.from(bytes.slice(0, significant)));
@@ -189,12 +183,9 @@ function escapeValue(value: string): string {
       const cp = ch.codePointAt(0) ?? 0;
       if ('"+,;<>\\'.includes(ch)) return `\\${ch}`;
       if ((idx === 0 && (ch === ' ' || ch === '#')) || (idx === chars.length - 1 && ch === ' ')) return `\\${ch}`;
-      if (CONTROL.test(ch) || (cp >= 0xd800 && cp <= 0xdfff)) {
-        const bytes: number[] = [];
-        pushUtf8(cp, bytes);
-        return bytes.map((b) => `\\${b.toString(16).padStart(2, '0').toUpperCase()}`).join('');
-      }
-      return ch;
+      // Controls as \XX octets; a lone surrogate (never in a parsed or decoded DN) encodes as U+FFFD.
+      if (!CONTROL.test(ch) && (cp < 0xd800 || cp > 0xdfff)) return ch;
+      return Array.from(utf8.encode(ch), (b) => `\\${toHex(Uint8Array.of(b)).toUpperCase()}`).join('');
     })
     .join('');
 }

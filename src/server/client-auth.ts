@@ -60,8 +60,7 @@ function withinValidity(cert: PeerCertificate, now: Date): boolean {
 function pkiAuthenticates(client: Client, cert: PeerCertificate, registry: Registry, now: Date): string | null {
   if (!cert.authorized) return `certificate path not validated (${cert.authorizationError})`;
   if (!withinValidity(cert, now)) return 'certificate outside its validity period';
-  const anchors = registry.anchors.get(client.partnerId) ?? [];
-  if (!anchors.some((ca) => cert.x509.checkIssued(ca) && cert.x509.verify(ca.publicKey))) {
+  if (!registry.issuedByPartner(cert.x509, cert.thumbprint, client.partnerId)) {
     return 'certificate not issued by the client\'s partner CA';
   }
   if (cert.x509.ca) return 'certificate is a CA certificate';

@@ -120,7 +120,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       now: now(),
       jti: newJti(),
     });
-    const accessToken = await signAccessToken(claims, state.keys.active);
+    const accessToken = signAccessToken(claims, state.keys.active);
     return noStore(reply).send({
       access_token: accessToken,
       token_type: 'Bearer',

@@ -16,7 +16,14 @@ export interface Registry {
   readonly selfSigned: ReadonlyMap<string, ReadonlySet<string>>;
   /** PEMs of every CA the TLS listener should ask for and validate paths to: the root and partner CAs. */
   readonly caPems: readonly string[];
+  /**
+   * Whether a certificate was issued by one of a partner's CAs (name and signature checked
+   * by OpenSSL through X509Certificate), remembered per thumbprint for this registry's lifetime.
+   */
+  issuedByPartner(cert: X509Certificate, thumbprint: string, partnerId: string): boolean;
 }
+
+const MEMO_LIMIT = 10_000;
 
 /** Reads the registry from the store into memory. */
 export async function loadRegistry(store: Store): Promise<Registry> {
@@ -40,6 +47,7 @@ export async function loadRegistry(store: Store): Promise<Registry> {
     set.add(cert.thumbprint);
     selfSigned.set(cert.clientId, set);
   }
+  const memo = new Map<string, boolean>();
   return {
     clients: new Map(clients.map((c) => [c.id, c])),
     partners: new Map(partners.map((p) => [p.id, p])),
@@ -47,5 +55,16 @@ export async function loadRegistry(store: Store): Promise<Registry> {
     anchors,
     selfSigned,
     caPems: authorities.map((ca) => ca.certPem),
+    issuedByPartner(cert, thumbprint, partnerId) {
+      const key = `${partnerId}\n${thumbprint}`;
+      let issued = memo.get(key);
+      if (issued === undefined) {
+        // A signature check costs ~60 µs; the answer for a given certificate and CA set never changes.
+        issued = (anchors.get(partnerId) ?? []).some((ca) => cert.checkIssued(ca) && cert.verify(ca.publicKey));
+        if (memo.size >= MEMO_LIMIT) memo.delete(memo.keys().next().value!);
+        memo.set(key, issued);
+      }
+      return issued;
+    },
   };
 }

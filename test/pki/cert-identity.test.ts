@@ -202,14 +202,31 @@ describe('certIdentity from real DER (RFC 5280 §4.1.2.6, §4.2.1.6)', () => {
     const ok = certIdentity(makeCert({ subj: '/CN=many', altSection: [...hosts(500), 'DNS.501 = api.partner-a.example'] }));
     assert.ok(matches('san_dns', 'api.partner-a.example', ok));
     const tooMany = makeCert({ subj: '/CN=many', altSection: hosts(1001) });
-    assert.throws(() => certIdentity(tooMany), isArgError);
+    assert.throws(() => certIdentity(tooMany), (err) => isArgError(err) && /too many subjectAltName/.test(String(err)));
   });
 
   it('RFC 5280 §4.2: a certificate with two subjectAltName extensions is refused', () => {
     const der = makeCert({ subj: '/CN=two', san: 'DNS:a.example', extraExt: 'issuerAltName=DNS:victim.example' });
     // Turn issuerAltName (2.5.29.18) into a second subjectAltName (2.5.29.17).
     const twice = patch(der, [0x06, 0x03, 0x55, 0x1d, 0x12], [0x06, 0x03, 0x55, 0x1d, 0x11]);
-    assert.throws(() => certIdentity(twice), isArgError);
+    assert.throws(() => certIdentity(twice), (err) => isArgError(err) && /more than one subjectAltName/.test(String(err)));
+  });
+
+  it('iPAddress octets come back exactly for 16- and 4-octet values; other lengths (CIDR forms) are dropped', () => {
+    const der = makeCert({ subj: '/CN=ip', san: 'DNS:abcdefghijklmnop,DNS:wxyz,DNS:abcdefgh,DNS:abcde' });
+    // Retag the dNSName entries (context [2]) as iPAddress (context [7]), keeping their octets.
+    let retagged = der;
+    for (const v of ['abcdefghijklmnop', 'wxyz', 'abcdefgh', 'abcde']) retagged = patch(retagged, [0x82, v.length, ...ascii(v)], [0x87, v.length, ...ascii(v)]);
+    const id = certIdentity(retagged);
+    assert.deepEqual(id.san.dns, []);
+    assert.deepEqual(id.san.ip.map((b) => Buffer.from(b).toString('latin1')), ['abcdefghijklmnop', 'wxyz']);
+  });
+
+  it('a subjectAltName extension whose value is not GeneralNames is refused', () => {
+    const der = makeCert({ subj: '/CN=bad', san: 'DNS:a.example' });
+    // extnValue OCTET STRING (04 0d) wraps SEQUENCE (30 0b); make the inner element an OCTET STRING.
+    const broken = patch(der, [0x06, 0x03, 0x55, 0x1d, 0x11, 0x04, 0x0d, 0x30], [0x06, 0x03, 0x55, 0x1d, 0x11, 0x04, 0x0d, 0x04]);
+    assert.throws(() => certIdentity(broken), (err) => isArgError(err) && /extensions are malformed/.test(String(err)));
   });
 
   it('malformed, truncated, padded and oversized input throws TypeError ERR_INVALID_ARG_VALUE', () => {
