@@ -3,10 +3,11 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { assertNotServing } from '../storage/lock.ts';
 import { openStore } from '../storage/open.ts';
 import type { Store } from '../storage/store.ts';
+import type { ErrorCode } from '../core/error-codes.ts';
 
 /** A mistake in how a command was called: reported with its usage, exit status 2. */
 export class UsageError extends Error {
-  readonly code = 'ERR_CERTBOUND_USAGE';
+  readonly code: ErrorCode = 'ERR_CERTBOUND_USAGE';
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';

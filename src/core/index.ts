@@ -10,3 +10,4 @@ export * from './scope.ts';
 export * from './subject-match.ts';
 export * from './thumbprint.ts';
 export * from './www-authenticate.ts';
+export * from './error-codes.ts';

@@ -42,6 +42,13 @@ function noStore(reply: FastifyReply): FastifyReply {
   return reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
 }
 
+/** How many times a header occurs in a request, counting the repeats Node folds or drops. */
+function headerCount(rawHeaders: readonly string[], name: string): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === name) count++;
+  return count;
+}
+
 /** Parses the form body of an OAuth POST, refusing other content types and query parameters. */
 function formOf(request: FastifyRequest): FormParams {
   const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -69,6 +76,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
       handshakeTimeout: 10_000,
     },
     ...(options.logger ? { loggerInstance: options.logger } : {}),
+    // Fastify answers a malformed URL itself, in its own shape naming itself: keep every answer an OAuth error.
+    frameworkErrors: (_err, _request, reply) => noStore(reply).code(400).send(new InvalidRequest('malformed request URL').toJSON()),
     bodyLimit: BODY_LIMIT,
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
@@ -96,8 +105,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not_found', error_description: 'no such endpoint' }));
 
-  const authenticate = (request: FastifyRequest, params: FormParams): AuthenticatedClient =>
-    authenticateClient(
+  const authenticate = (request: FastifyRequest, params: FormParams): AuthenticatedClient => {
+    // Node keeps only the first of repeated Authorization headers; refuse the ambiguity instead (RFC 6749 §2.3).
+    if (headerCount(request.raw.rawHeaders, 'authorization') > 1) throw new InvalidRequest('more than one Authorization header');
+    return authenticateClient(
       {
         params,
         authorization: request.headers.authorization,
@@ -106,6 +117,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       },
       state.registry,
     );
+  };
   const tokenContext = () => ({ issuer: state.issuer, keys: state.keys, registry: state.registry, store, now: now() });
 
   app.post(ENDPOINTS.token, async (request, reply) => {

@@ -1,5 +1,6 @@
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ErrorCode } from '../core/error-codes.ts';
 
 /** What a running `certbound serve` records in its data directory. */
 export interface ServeLock {
@@ -9,7 +10,7 @@ export interface ServeLock {
 
 /** Library error raised when another process serves the data directory. */
 export class DataDirectoryBusy extends Error {
-  readonly code = 'ERR_CERTBOUND_DIR_BUSY';
+  readonly code: ErrorCode = 'ERR_CERTBOUND_DIR_BUSY';
   constructor(dir: string, lock: ServeLock) {
     super(
       `certbound serve (pid ${lock.pid}, ${lock.issuer}) is running on ${dir}; the embedded database has a single writer. ` +

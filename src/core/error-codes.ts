@@ -1,0 +1,17 @@
+/**
+ * The catalogue of library error codes (errors that are not OAuth wire errors): each code
+ * with what it means. `docs/errors.md` documents every one; a test keeps the two in step.
+ */
+export const ERROR_CODES = {
+  ERR_CERTBOUND_USAGE: 'A command was called with a missing, unknown or malformed option or argument.',
+  ERR_CERTBOUND_DIR_BUSY: 'certbound serve is running on the data directory; the embedded database has a single writer.',
+  ERR_CERTBOUND_INVALID_ID: 'A partner, client or certificate name has characters or a length that is not allowed.',
+  ERR_CERTBOUND_INVALID_SAN: 'A subjectAltName argument is not dns:<hostname> or ip:<address>.',
+  ERR_CERTBOUND_EXISTS: 'A partner or client with that id already exists.',
+  ERR_CERTBOUND_NOT_FOUND: 'The partner named does not exist.',
+  ERR_CERTBOUND_FORBIDDEN: "The change would cross partners (e.g. granting another partner's resource).",
+  ERR_CERTBOUND_NO_CA_KEY: "certbound does not hold the private key of the partner's CA, so it cannot issue from it.",
+} as const;
+
+/** A stable library error code. */
+export type ErrorCode = keyof typeof ERROR_CODES;
