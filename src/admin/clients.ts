@@ -98,7 +98,7 @@ export async function registerClient(store: Store, reg: ClientRegistration): Pro
   if (method === 'tls_client_auth') {
     if (reg.subject) subject = parseSubjectMatcher(reg.subject.kind, reg.subject.value);
     else if (reg.issueCertTo !== undefined) subject = parseSubjectMatcher('subject_dn', defaultDn);
-    else throw new InvalidClientMetadata('a tls_client_auth client needs exactly one of --subject-dn, --san-dns, --san-uri, --san-ip, --san-email (or --issue-cert)');
+    else throw new InvalidClientMetadata('a tls_client_auth client needs exactly one expected certificate subject (RFC 8705 §2.1.2): --subject-dn, --san-dns, --san-uri, --san-ip or --san-email (or --issue-cert)');
   }
 
   // Certificates: issued by the partner's CA, self-signed, or supplied.

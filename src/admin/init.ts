@@ -39,6 +39,30 @@ function covers(certPem: string, sans: readonly SubjectAltName[]): boolean {
   );
 }
 
+/** The dNSName and iPAddress SANs of a certificate, so that re-issuing it keeps the names it had. */
+function sansOf(certPem: string): SubjectAltName[] {
+  const id = certIdentity(new X509Certificate(certPem).raw);
+  const ipText = (ip: Uint8Array): string =>
+    ip.length === 4
+      ? [...ip].join('.')
+      : Array.from({ length: ip.length / 2 }, (_, i) => ((ip[2 * i]! << 8) | ip[2 * i + 1]!).toString(16)).join(':');
+  return [
+    ...id.san.dns.map((value): SubjectAltName => ({ type: 'dns', value })),
+    ...id.san.ip.map((ip): SubjectAltName => ({ type: 'ip', value: ipText(ip) })),
+  ];
+}
+
+/** SANs without repeats (names compared case-insensitively, addresses as bytes), first occurrence kept. */
+function distinctSans(sans: readonly SubjectAltName[]): SubjectAltName[] {
+  const seen = new Set<string>();
+  return sans.filter((san) => {
+    const key = `${san.type}:${san.type === 'ip' ? Buffer.from(parseIp(san.value)).toString('hex') : san.value.toLowerCase()}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 /** The platform root CA; fails when the data directory was never initialised. */
 export async function platformCa(store: Store): Promise<CertificateAuthority> {
   const ca = await store.getAuthority(PLATFORM_CA);
@@ -48,7 +72,7 @@ export async function platformCa(store: Store): Promise<CertificateAuthority> {
 
 /**
  * Initialises a data directory, idempotently: the platform root CA, the token service's TLS
- * certificate (re-issued when it lacks a requested SAN), an ES256 signing key, and the PEM
+ * certificate (re-issued, keeping its names, when it lacks a requested SAN), an ES256 signing key, and the PEM
  * files a user needs (private key mode 0600).
  */
 export async function initDataDir(store: Store, dir: string, extraSans: readonly SubjectAltName[] = []): Promise<InitResult> {
@@ -65,7 +89,8 @@ export async function initDataDir(store: Store, dir: string, extraSans: readonly
   if (!tls || !covers(tls.certPem, sans)) {
     const leaf = await issueCertificate({ certPem: root.certPem, keyPkcs8: root.keyPkcs8! }, {
       subject: 'CN=certbound token service',
-      sans,
+      // A re-issue adds the new names to the old ones: clients may still reach the service by those.
+      sans: distinctSans([...sans, ...(tls ? sansOf(tls.certPem) : [])]),
       usage: 'server',
     });
     await store.putTlsCredential({ name: TOKEN_SERVICE_TLS, certPem: leaf.certPem, keyPkcs8: leaf.keyPkcs8! });

@@ -1,6 +1,6 @@
 import { initDataDir } from '../admin/init.ts';
 import { parseSanArgument } from '../admin/certs.ts';
-import { dataDir, parse, withStore, type Command } from './context.ts';
+import { dataDir, parse, UsageError, withStore, type Command } from './context.ts';
 
 /** `certbound init`: creates (or completes) a data directory. */
 export const init: Command = {
@@ -11,7 +11,8 @@ database, a platform root CA (ECDSA P-256), the token service's TLS certificate 
 localhost, 127.0.0.1, ::1 and each --san), and an ES256 signing key. Writes ca.pem,
 tls-cert.pem and tls-key.pem (mode 0600) beside the database. Safe to run again.`,
   async run(args, io) {
-    const { values } = parse(args, { san: { type: 'string', multiple: true } });
+    const { values, positionals } = parse(args, { san: { type: 'string', multiple: true } });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const dir = dataDir(values.dir);
     const sans = (values.san ?? []).map(parseSanArgument);
     const result = await withStore(dir, (store) => initDataDir(store, dir, sans));

@@ -66,7 +66,7 @@ Runs the token service on the data directory (initialising it first if needed).
 While it runs, other commands on the same data directory refuse to change it.
 SIGHUP reloads clients, partners, CAs and keys from the database.`,
   async run(args, io) {
-    const { values } = parse(args, {
+    const { values, positionals } = parse(args, {
       host: { type: 'string' },
       port: { type: 'string' },
       issuer: { type: 'string' },
@@ -76,6 +76,7 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
       'seed-demo': { type: 'boolean' },
       'log-level': { type: 'string' },
     });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const port = integerOption('port', values.port, 0, 65_535) ?? 8443;
     if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
     if (values.issuer !== undefined && (!URL.canParse(values.issuer) || new URL(values.issuer).protocol !== 'https:')) {

@@ -14,7 +14,8 @@ export interface BasicCredentials {
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
  */
 export function parseBasicAuthorization(header: string): BasicCredentials | undefined {
-  const match = /^basic(?: +(\S*))?$/i.exec(header.trim());
+  // Everything after the scheme is the credentials, so `Basic a b` is malformed, not another scheme.
+  const match = /^basic(?: +(.*))?$/is.exec(header.trim());
   if (!match) return undefined;
   const token = match[1] ?? '';
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(token) || token.length % 4 !== 0) {

@@ -7,6 +7,15 @@ function quote(value: string): string {
 }
 
 /**
+ * Quotes an RFC 6750 attribute value (`error`, `error_description`, `scope`), which may hold only
+ * %x20-21 / %x23-5B / %x5D-7E: a double quote or backslash is dropped, not escaped.
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ */
+function quote6750(value: string): string {
+  return `"${value.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '')}"`;
+}
+
+/**
  * The `WWW-Authenticate` challenge for a failed client authentication.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
@@ -23,8 +32,8 @@ export function basicChallenge(realm: string): string {
 export function bearerChallenge(realm: string, error?: OAuthError): string {
   const parts = [`realm=${quote(realm)}`];
   if (error) {
-    parts.push(`error=${quote(error.error)}`, `error_description=${quote(error.error_description)}`);
-    if (error instanceof InsufficientScope) parts.push(`scope=${quote(error.scope)}`);
+    parts.push(`error=${quote6750(error.error)}`, `error_description=${quote6750(error.error_description)}`);
+    if (error instanceof InsufficientScope) parts.push(`scope=${quote6750(error.scope)}`);
   }
   return `Bearer ${parts.join(', ')}`;
 }

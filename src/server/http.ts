@@ -37,6 +37,7 @@ const BODY_LIMIT = 64 * 1024;
 const FORM = 'application/x-www-form-urlencoded';
 const OTHER_METHODS = ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 const REPEATABLE = new Set(['resource']);
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 function noStore(reply: FastifyReply): FastifyReply {
   return reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
@@ -55,7 +56,15 @@ function formOf(request: FastifyRequest): FormParams {
   if (type !== FORM) throw new InvalidRequest(`the body must be ${FORM}`);
   // Credentials in a URL end up in logs (RFC 6750 §5.3): parameters belong in the body only.
   if (request.url.includes('?')) throw new InvalidRequest('parameters must not be sent in the query string');
-  return parseForm(typeof request.body === 'string' ? request.body : '', REPEATABLE);
+  let text = '';
+  if (Buffer.isBuffer(request.body)) {
+    try {
+      text = UTF8.decode(request.body);
+    } catch {
+      throw new InvalidRequest('the body is not valid UTF-8');
+    }
+  }
+  return parseForm(text, REPEATABLE);
 }
 
 /**
@@ -88,7 +97,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     let oauth: OAuthError;

@@ -9,6 +9,19 @@ export const ENDPOINTS = {
   metadata: '/.well-known/oauth-authorization-server',
 } as const;
 
+/**
+ * Checks an issuer URL: https, no query or fragment (RFC 8414 §2), and no path, since the
+ * endpoints are served at the listener's root.
+ */
+export function assertIssuer(issuer: string): void {
+  const url = URL.canParse(issuer) ? new URL(issuer) : null;
+  if (!url || url.protocol !== 'https:' || url.search !== '' || url.hash !== '' || issuer.includes('#') || url.pathname !== '/') {
+    throw Object.assign(new TypeError('the issuer must be an https URL without a path, query or fragment, e.g. https://localhost:8443'), {
+      code: 'ERR_INVALID_ARG_VALUE',
+    });
+  }
+}
+
 /** Joins an endpoint path to the issuer URL (which may itself carry a path). */
 export function endpointUrl(issuer: string, path: string): string {
   return issuer.replace(/\/+$/, '') + path;

@@ -6,6 +6,7 @@ import { pkcs8ToPem } from '../pki/keys.ts';
 import type { Store } from '../storage/store.ts';
 import { KeySet } from './access-tokens.ts';
 import { buildApp, type ServiceState } from './http.ts';
+import { assertIssuer } from './metadata.ts';
 import { loadRegistry } from './registry.ts';
 import { loadSigningKey } from './signing-keys.ts';
 
@@ -53,6 +54,7 @@ async function loadKeys(store: Store): Promise<KeySet> {
  */
 export async function startTokenService(options: TokenServiceOptions): Promise<TokenService> {
   const { store } = options;
+  if (typeof options.issuer === 'string') assertIssuer(options.issuer);
   let tls = options.tls;
   if (!tls) {
     const stored = await store.getTlsCredential('token-service');
@@ -77,7 +79,15 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
   const server = app.server as HttpsServer;
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  if (typeof options.issuer === 'function') state.issuer = options.issuer(address.port);
+  if (typeof options.issuer === 'function') {
+    state.issuer = options.issuer(address.port);
+    try {
+      assertIssuer(state.issuer);
+    } catch (err) {
+      await app.close();
+      throw err;
+    }
+  }
   return {
     app,
     issuer: state.issuer,

@@ -39,8 +39,18 @@ export async function readServeLock(dir: string): Promise<ServeLock | null> {
   } catch {
     return null;
   }
-  const lock = JSON.parse(text) as ServeLock;
-  return Number.isInteger(lock.pid) && lock.pid !== process.pid && alive(lock.pid) ? lock : null;
+  let lock: unknown;
+  try {
+    lock = JSON.parse(text);
+  } catch {
+    // Only a crash between creating and writing the file leaves one that does not parse: stale.
+    return null;
+  }
+  if (typeof lock !== 'object' || lock === null) return null;
+  const { pid, issuer } = lock as Record<string, unknown>;
+  // pid 0 and negative pids name process groups, which kill(pid, 0) would find alive.
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0 || pid === process.pid || !alive(pid)) return null;
+  return { pid, issuer: typeof issuer === 'string' ? issuer : 'issuer unknown' };
 }
 
 /** Throws DataDirectoryBusy when a live `serve` holds `dir`. */
