@@ -35,10 +35,27 @@ export const COMMON_OPTIONS = {
   json: { type: 'boolean' },
 } as const satisfies Options;
 
+/**
+ * Joins `--option -----BEGIN …` into `--option=-----BEGIN …`: parseArgs refuses a value that
+ * starts with a dash as ambiguous, but an inline PEM (`--cert "$(cat cert.pem)"`) always does.
+ */
+function joinPemValues(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    if (/^--[a-z][\w-]*$/.test(arg) && next?.startsWith('-----BEGIN ')) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 /** Parses a command's arguments strictly, turning parseArgs' complaints into a UsageError. */
 export function parse<O extends Options>(args: string[], options: O) {
   try {
-    return parseArgs({ args, options: { ...COMMON_OPTIONS, ...options }, allowPositionals: true, strict: true });
+    return parseArgs({ args: joinPemValues(args), options: { ...COMMON_OPTIONS, ...options }, allowPositionals: true, strict: true });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

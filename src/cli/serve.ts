@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { pino } from 'pino';
 import { parseSanArgument } from '../admin/certs.ts';
@@ -7,8 +7,9 @@ import { dataDirFiles } from '../admin/files.ts';
 import { initDataDir } from '../admin/init.ts';
 import type { SubjectAltName } from '../pki/issue.ts';
 import { startTokenService } from '../server/service.ts';
-import { acquireServeLock, assertNotServing } from '../storage/lock.ts';
+import { acquireServeLock } from '../storage/lock.ts';
 import { openStore } from '../storage/open.ts';
+import type { Store } from '../storage/store.ts';
 import { dataDir, integerOption, parse, UsageError, type Command, type Io } from './context.ts';
 
 /** The SAN the TLS certificate needs so that clients reach the issuer's host name. */
@@ -83,15 +84,18 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
       throw new UsageError('--issuer must be an https URL');
     }
     const dir = dataDir(values.dir);
-    await assertNotServing(dir);
-    const store = await openStore(dir);
-    let release: (() => Promise<void>) | undefined;
+    const provisional = values.issuer ?? `https://localhost:${port}`;
+    // Hold the lock before opening the database (the embedded one has a single writer), so no
+    // other command opens it while this one initialises it, and release it only once closed.
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const release = await acquireServeLock(dir, provisional);
+    let store: Store | undefined;
     try {
+      store = await openStore(dir);
       const tls = values['tls-cert'] === undefined ? undefined : {
         cert: await readFile(values['tls-cert'], 'utf8'),
         key: await readFile(values['tls-key']!, 'utf8'),
       };
-      const provisional = values.issuer ?? `https://localhost:${port}`;
       await initDataDir(store, dir, issuerSan(new URL(provisional)));
       const demo = values['seed-demo'] ? await seedDemo(store, dir) : null;
       const logger = pino({ level: values['log-level'] ?? 'info' }, pino.destination(2));
@@ -104,7 +108,6 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
         ...(tls ? { tls } : {}),
         ...(values['default-audience'] === undefined ? {} : { defaultAudience: values['default-audience'] }),
       });
-      release = await acquireServeLock(dir, service.issuer);
       const hasDemo = demo !== null || (await store.getClient(DEMO.client)) !== null;
       banner(io, dir, service.issuer, service.url, hasDemo);
       process.on('SIGHUP', () => {
@@ -120,8 +123,8 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
       await service.close();
       return 0;
     } finally {
-      await release?.();
-      await store.close();
+      await store?.close();
+      await release();
     }
   },
 };

@@ -43,7 +43,7 @@ async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
     await store.close();
   }
 }
-const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest();
+const sha256 = (input: string | Uint8Array) => createHash('sha256').update(input).digest();
 /** Every file under `dir`, recursively. */
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -123,8 +123,8 @@ describe('certbound client add', () => {
       ['--san-ip', '192.0.2.7', 'tls_client_auth_san_ip'],
       ['--san-email', 'svc@acme.example', 'tls_client_auth_san_email'],
     ];
-    for (const [flag, value, member] of cases) {
-      const out = json(await run('client', 'add', `m${member.slice(-5)}`, '--partner', 'acme', flag, value, '--json'));
+    for (const [i, [flag, value, member]] of cases.entries()) {
+      const out = json(await run('client', 'add', `matcher-${i}`, '--partner', 'acme', flag, value, '--json'));
       assert.equal(out[member], value, flag);
       assert.equal(out['token_endpoint_auth_method'], 'tls_client_auth');
       assert.equal(Object.keys(out).filter((k) => k.startsWith('tls_client_auth_')).length, 1, flag);
@@ -286,9 +286,11 @@ describe('certbound client add', () => {
   });
 
   test('an invalid --token-ttl exits 2', async () => {
-    for (const ttl of ['abc', '0', '86401', '1.5', '-5', '1e3', '']) {
-      refused(await run('client', 'add', 'ttl-x', '--partner', 'acme', '--issue-cert', 'ttl-x', `--token-ttl=${ttl}`), 2, /--token-ttl must be a whole number from 1 to 86400/);
-    }
+    // Refused before the data directory is opened, so these may run side by side.
+    const ttls = ['abc', '0', '86401', '1.5', '-5', '1e3', ''];
+    const runs = await Promise.all(ttls.map((ttl) => run('client', 'add', 'ttl-x', '--partner', 'acme', '--issue-cert', 'ttl-x', `--token-ttl=${ttl}`)));
+    for (const r of runs) refused(r, 2, /--token-ttl must be a whole number from 1 to 86400/);
+    assert.equal(existsSync(join(home, 'ttl-x')), false);
   });
 
   test('an invalid DN, SAN value, scope or resource exits 1 with invalid_client_metadata or invalid_scope', async () => {
