@@ -2,14 +2,16 @@
 import { AdminError } from '../admin/admin-error.ts';
 import { OAuthError } from '../core/errors.ts';
 import { DataDirectoryBusy } from '../storage/lock.ts';
-import { cert } from './cert.ts';
-import { client } from './client.ts';
 import { UsageError, type Command, type Io } from './context.ts';
-import { init } from './init.ts';
-import { partner } from './partner.ts';
-import { serve } from './serve.ts';
 
-const COMMANDS: Readonly<Record<string, Command>> = { init, serve, partner, client, cert };
+// Each command loads only what it uses (a CLI run starts faster without the web server, say).
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  init: async () => (await import('./init.ts')).init,
+  serve: async () => (await import('./serve.ts')).serve,
+  partner: async () => (await import('./partner.ts')).partner,
+  client: async () => (await import('./client.ts')).client,
+  cert: async () => (await import('./cert.ts')).cert,
+};
 
 const USAGE = `Usage: certbound <command> [options]
 
@@ -32,11 +34,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.out(USAGE);
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
     io.err(`certbound: unknown command '${name}'\n\n${USAGE}`);
     return 2;
   }
+  const command = await load();
   if (args.includes('--help') || args.includes('-h')) {
     io.out(command.usage);
     return 0;

@@ -6,6 +6,7 @@ import { DEMO, seedDemo } from '../admin/demo.ts';
 import { dataDirFiles } from '../admin/files.ts';
 import { initDataDir } from '../admin/init.ts';
 import type { SubjectAltName } from '../pki/issue.ts';
+import { assertIssuer } from '../server/metadata.ts';
 import { startTokenService } from '../server/service.ts';
 import { acquireServeLock } from '../storage/lock.ts';
 import { openStore } from '../storage/open.ts';
@@ -80,8 +81,12 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const port = integerOption('port', values.port, 0, 65_535) ?? 8443;
     if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
-    if (values.issuer !== undefined && (!URL.canParse(values.issuer) || new URL(values.issuer).protocol !== 'https:')) {
-      throw new UsageError('--issuer must be an https URL');
+    if (values.issuer !== undefined) {
+      try {
+        assertIssuer(values.issuer);
+      } catch (err) {
+        throw new UsageError(`--issuer: ${(err as Error).message}`);
+      }
     }
     const dir = dataDir(values.dir);
     const provisional = values.issuer ?? `https://localhost:${port}`;
@@ -89,6 +94,11 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
     // other command opens it while this one initialises it, and release it only once closed.
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const release = await acquireServeLock(dir, provisional);
+    // From here on, a signal stops the service cleanly, even during start-up.
+    const stopped = new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
     let store: Store | undefined;
     try {
       store = await openStore(dir);
@@ -116,10 +126,7 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
           (err: unknown) => logger.error({ err }, 'reload failed'),
         );
       });
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await stopped;
       await service.close();
       return 0;
     } finally {
