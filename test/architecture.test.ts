@@ -13,7 +13,7 @@ const RULES: Record<string, { parts: string[]; packages: string[]; nodeBuiltins:
   transport: { parts: ['core'], packages: [], nodeBuiltins: ['node:crypto', 'node:tls', 'node:net'] },
   storage: { parts: ['core'], packages: ['@electric-sql/pglite', 'pg'], nodeBuiltins: 'any' },
   pki: { parts: ['core'], packages: ['@peculiar/x509', 'reflect-metadata', '@peculiar/asn1-schema', '@peculiar/asn1-x509'], nodeBuiltins: 'any' },
-  server: { parts: ['core', 'transport', 'pki', 'storage'], packages: ['fastify', 'jose', 'pino'], nodeBuiltins: 'any' },
+  server: { parts: ['core', 'transport', 'pki', 'storage'], packages: ['fastify', 'jose', 'pino', 'prom-client'], nodeBuiltins: 'any' },
   admin: { parts: ['core', 'pki', 'storage', 'server'], packages: [], nodeBuiltins: 'any' },
   resource: { parts: ['core', 'transport'], packages: ['jose'], nodeBuiltins: 'any' },
   client: { parts: ['core'], packages: ['undici', 'jose'], nodeBuiltins: 'any' },

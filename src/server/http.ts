@@ -11,6 +11,7 @@ import { authenticateClient, type AuthenticatedClient } from './client-auth.ts';
 import { clientCredentialsClaims } from './client-credentials.ts';
 import { introspect, revoke } from './introspection.ts';
 import { authorizationServerMetadata, ENDPOINTS } from './metadata.ts';
+import { createMetrics } from './metrics.ts';
 import type { Registry } from './registry.ts';
 
 /** The mutable state the routes read on every request; replaced whole when the registry changes. */
@@ -75,6 +76,7 @@ function formOf(request: FastifyRequest): FormParams {
  */
 export function buildApp(options: AppOptions): FastifyInstance {
   const { store, state } = options;
+  const metrics = createMetrics();
   const now = options.now ?? (() => new Date());
   const app = Fastify({
     https: {
@@ -107,6 +109,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     else oauth = toOAuthError(err);
     if (oauth.status >= 500) request.log.error({ err }, 'request failed');
     else if (oauth instanceof InvalidClient) request.log.info({ reason: oauth.reason }, 'client authentication failed');
+    metrics.errors.inc({ endpoint: request.routeOptions.url ?? 'unknown', error: oauth.error });
     noStore(reply).code(oauth.status);
     if (oauth instanceof InvalidClient) reply.header('www-authenticate', basicChallenge(state.issuer));
     if (oauth.status === 503) reply.header('retry-after', '5');
@@ -142,6 +145,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
       jti: newJti(),
     });
     const accessToken = signAccessToken(claims, state.keys.active);
+    metrics.tokensIssued.inc();
+    request.log.info(
+      { client_id: claims.client_id, aud: claims.aud, jti: claims.jti, x5t: claims.cnf?.['x5t#S256'] },
+      'access token issued',
+    );
     return noStore(reply).send({
       access_token: accessToken,
       token_type: 'Bearer',
@@ -181,6 +189,12 @@ export function buildApp(options: AppOptions): FastifyInstance {
     reply.header('cache-control', 'max-age=300').type('application/jwk-set+json').send(state.keys.jwks()),
   );
   app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.duration.observe({ endpoint: request.routeOptions.url ?? 'unknown' }, reply.elapsedTime / 1000);
+  });
   app.get('/readyz', async (_request, reply) => {
     try {
       await store.getSetting('schema');

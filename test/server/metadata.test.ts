@@ -109,6 +109,23 @@ describe('operational endpoints', () => {
     assert.deepEqual(ready.json, { status: 'ready' });
   });
 
+  test('/metrics counts issued tokens and OAuth errors in Prometheus format, naming no partner or client', async () => {
+    const metricsOf = async () => (await send(`${h.issuer}/metrics`, { ca: a.ca })).text;
+    const count = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    const before = await metricsOf();
+    const form = { grant_type: 'client_credentials', client_id: 'acme-a' };
+    assert.equal((await send(`${h.issuer}/token`, { ca: a.ca, identity: a, form })).status, 200);
+    assert.equal((await send(`${h.issuer}/token`, { ca: a.ca, form })).status, 401);
+    const res = await send(`${h.issuer}/metrics`, { ca: a.ca });
+    assert.equal(res.status, 200);
+    assert.match(String(res.headers['content-type']), /^text\/plain/);
+    assert.equal(count(res.text, 'certbound_tokens_issued_total'), count(before, 'certbound_tokens_issued_total') + 1);
+    const invalidClient = 'certbound_oauth_errors_total{endpoint="/token",error="invalid_client"}';
+    assert.equal(count(res.text, invalidClient), count(before, invalidClient) + 1);
+    assert.match(res.text, /^certbound_request_duration_seconds_bucket\{/m);
+    for (const name of ['acme', 'globex']) assert.ok(!res.text.includes(name), `metrics mention ${name}`);
+  });
+
   test('an unknown path is 404 with a JSON body and no framework banner', async () => {
     for (const path of ['/nope', '/token/extra', '/.well-known/openid-configuration']) {
       const res = await send(`${h.issuer}${path}`, { ca: a.ca });

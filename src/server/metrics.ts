@@ -1,0 +1,34 @@
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+/**
+ * The token service's Prometheus metrics, in a registry of their own (several services may
+ * share a process). No label names a partner or client: /metrics is served to anyone who can
+ * reach the listener, and a partner never learns about another.
+ */
+export interface ServiceMetrics {
+  readonly registry: Registry;
+  /** Access tokens issued. */
+  readonly tokensIssued: Counter;
+  /** OAuth error responses, by endpoint and error code. */
+  readonly errors: Counter<'endpoint' | 'error'>;
+  /** Request durations in seconds, by endpoint. */
+  readonly duration: Histogram<'endpoint'>;
+}
+
+/** Creates the metrics; process metrics (CPU, memory, event-loop lag) included. */
+export function createMetrics(): ServiceMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'certbound_' });
+  return {
+    registry,
+    tokensIssued: new Counter({ name: 'certbound_tokens_issued_total', help: 'Access tokens issued', registers: [registry] }),
+    errors: new Counter({ name: 'certbound_oauth_errors_total', help: 'OAuth error responses', labelNames: ['endpoint', 'error'], registers: [registry] }),
+    duration: new Histogram({
+      name: 'certbound_request_duration_seconds',
+      help: 'Request duration',
+      labelNames: ['endpoint'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+  };
+}
