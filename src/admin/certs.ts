@@ -1,7 +1,7 @@
 import { parseIp } from '../core/ip.ts';
 import { issueCertificate, type IssuedLeaf, type SubjectAltName } from '../pki/issue.ts';
 import type { Store } from '../storage/store.ts';
-import { AdminError } from './admin-error.ts';
+import { CertboundError } from '../core/certbound-error.ts';
 import { writeCredentialFiles } from './files.ts';
 import { PLATFORM_CA, platformCa } from './init.ts';
 
@@ -19,7 +19,7 @@ export function parseSanArgument(value: string): SubjectAltName {
       // fall through to the error below
     }
   }
-  throw new AdminError('ERR_CERTBOUND_INVALID_SAN', `invalid --san '${value}': use dns:<hostname> or ip:<address>`);
+  throw new CertboundError('ERR_CERTBOUND_INVALID_SAN', `invalid --san '${value}': use dns:<hostname> or ip:<address>`);
 }
 
 /**
@@ -32,9 +32,9 @@ export async function issueServerCertificate(
   sans: readonly SubjectAltName[],
   outDir: string,
 ): Promise<{ leaf: IssuedLeaf; files: { cert: string; key: string | null; ca: string } }> {
-  if (sans.length === 0) throw new AdminError('ERR_CERTBOUND_INVALID_SAN', 'a server certificate needs at least one --san');
+  if (sans.length === 0) throw new CertboundError('ERR_CERTBOUND_INVALID_SAN', 'a server certificate needs at least one --san');
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) {
-    throw new AdminError('ERR_CERTBOUND_INVALID_ID', `invalid name '${name}': use letters, digits, '.', '_' or '-'`);
+    throw new CertboundError('ERR_CERTBOUND_INVALID_ID', `invalid name '${name}': use letters, digits, '.', '_' or '-'`);
   }
   const root = await platformCa(store);
   const leaf = await issueCertificate({ certPem: root.certPem, keyPkcs8: root.keyPkcs8! }, {

@@ -1,4 +1,4 @@
-import { randomBytes, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { formatDn } from '../core/dn.ts';
 import { InvalidClientMetadata } from '../core/errors.ts';
@@ -7,11 +7,11 @@ import { AUTH_METHODS } from '../core/model.ts';
 import { parseScope } from '../core/scope.ts';
 import { parseSubjectMatcher } from '../core/subject-match.ts';
 import { x5tS256 } from '../core/thumbprint.ts';
-import { issueCertificate } from '../pki/issue.ts';
+import { issueCertificate, type IssuedLeaf, type SubjectAltName } from '../pki/issue.ts';
 import { createSelfSignedCertificate } from '../pki/self-signed.ts';
-import { hashSecret } from '../server/client-auth.ts';
+import { generateSecret, hashSecret } from '../core/secret.ts';
 import type { Store } from '../storage/store.ts';
-import { AdminError } from './admin-error.ts';
+import { CertboundError } from '../core/certbound-error.ts';
 import { writeCredentialFiles } from './files.ts';
 import { platformCa } from './init.ts';
 
@@ -58,21 +58,18 @@ export async function readCertificate(pemOrPath: string): Promise<X509Certificat
   }
 }
 
-/**
- * Registers a client: validates the RFC 8705 metadata, makes or reads its certificate,
- * registers resources it names that are not known yet (owned by its partner), and stores it all
- * in one transaction.
- * @see https://www.rfc-editor.org/rfc/rfc8705#section-2.1.2
- */
-export async function registerClient(store: Store, reg: ClientRegistration): Promise<RegisteredClient> {
+/** The subject a certificate from `--issue-cert` carries: `CN=<client>,O=<partner>`. */
+function defaultSubject(clientId: string, partnerId: string): string {
+  return formatDn([[{ type: '2.5.4.10', value: partnerId }], [{ type: '2.5.4.3', value: clientId }]]);
+}
+
+/** Checks what can be checked before touching keys: ids, method, options that exclude each other, lifetime, scopes, URIs. */
+function validate(reg: ClientRegistration): { method: AuthMethod; tokenTtl: number; scopes: string[] } {
   const method = reg.authMethod ?? 'tls_client_auth';
   if (!CLIENT_ID.test(reg.id)) {
-    throw new AdminError('ERR_CERTBOUND_INVALID_ID', `invalid client id '${reg.id}': use 1-128 letters, digits, '.', '_' or '-'`);
+    throw new CertboundError('ERR_CERTBOUND_INVALID_ID', `invalid client id '${reg.id}': use 1-128 letters, digits, '.', '_' or '-'`);
   }
   if (!AUTH_METHODS.includes(method)) throw new InvalidClientMetadata(`unknown authentication method '${method}'`);
-  const partner = await store.getPartner(reg.partnerId);
-  if (!partner) throw new AdminError('ERR_CERTBOUND_NOT_FOUND', `partner '${reg.partnerId}' does not exist: add it with certbound partner add ${reg.partnerId}`);
-  if (await store.getClient(reg.id)) throw new AdminError('ERR_CERTBOUND_EXISTS', `client '${reg.id}' already exists`);
   if (reg.subject && method !== 'tls_client_auth') throw new InvalidClientMetadata('a subject matcher applies only to tls_client_auth clients');
   if (reg.certificatePem !== undefined && method !== 'self_signed_tls_client_auth') {
     throw new InvalidClientMetadata('--cert applies only to self_signed_tls_client_auth clients');
@@ -82,68 +79,104 @@ export async function registerClient(store: Store, reg: ClientRegistration): Pro
     throw new InvalidClientMetadata(`token lifetime must be a whole number of seconds from 1 to ${MAX_TTL}`);
   }
   const scopes = reg.scope === undefined || reg.scope.trim() === '' ? [] : parseScope(reg.scope.trim());
-  const resources = [...new Set(reg.resources ?? [])];
-  const introspects = [...new Set(reg.introspects ?? [])];
-  for (const uri of [...resources, ...introspects]) {
-    assertResourceUri(uri);
-    const known = await store.getResource(uri);
+  for (const uri of [...(reg.resources ?? []), ...(reg.introspects ?? [])]) assertResourceUri(uri);
+  return { method, tokenTtl, scopes };
+}
+
+/** The one expected subject of a `tls_client_auth` client (RFC 8705 §2.1.2), or null for other methods. */
+function expectedSubject(reg: ClientRegistration, method: AuthMethod): SubjectMatcher | null {
+  if (method !== 'tls_client_auth') return null;
+  if (reg.subject) return parseSubjectMatcher(reg.subject.kind, reg.subject.value);
+  if (reg.issueCertTo !== undefined) return parseSubjectMatcher('subject_dn', defaultSubject(reg.id, reg.partnerId));
+  throw new InvalidClientMetadata(
+    'a tls_client_auth client needs exactly one expected certificate subject (RFC 8705 §2.1.2): --subject-dn, --san-dns, --san-uri, --san-ip or --san-email (or --issue-cert)',
+  );
+}
+
+const SAN_OF: Partial<Record<SubjectMatcher['kind'], SubjectAltName['type']>> = {
+  san_dns: 'dns',
+  san_uri: 'uri',
+  san_ip: 'ip',
+  san_email: 'email',
+};
+
+/**
+ * The development shortcut of `--issue-cert`: a self-signed certificate for a self-signed
+ * client, otherwise one from the partner's CA carrying the registered subject.
+ */
+async function issueFor(store: Store, reg: ClientRegistration, method: AuthMethod, subject: SubjectMatcher | null): Promise<IssuedLeaf> {
+  const dn = subject?.kind === 'subject_dn' ? subject.value : defaultSubject(reg.id, reg.partnerId);
+  if (method === 'self_signed_tls_client_auth') {
+    const self = await createSelfSignedCertificate({ subject: dn });
+    const x509 = new X509Certificate(self.certPem);
+    return { ...self, serial: x509.serialNumber.toLowerCase(), thumbprint: x5tS256(x509.raw), notAfter: x509.validToDate };
+  }
+  const ca = await store.getAuthority(`partner:${reg.partnerId}`);
+  if (!ca?.keyPkcs8) throw new CertboundError('ERR_CERTBOUND_NO_CA_KEY', `certbound does not hold the CA key of partner '${reg.partnerId}'`);
+  const san = subject ? SAN_OF[subject.kind] : undefined;
+  return issueCertificate({ certPem: ca.certPem, keyPkcs8: ca.keyPkcs8 }, {
+    subject: dn,
+    sans: san && subject ? [{ type: san, value: subject.value }] : [],
+    usage: 'client',
+  });
+}
+
+/**
+ * Grants resources to a client of `partnerId`, registering unknown ones for that partner.
+ * Checked inside the registration's transaction, so two registrations cannot both claim one.
+ */
+async function claimResources(tx: Store, uris: readonly string[], partnerId: string): Promise<void> {
+  for (const uri of uris) {
+    const known = await tx.getResource(uri);
     // Isolation: a partner's clients are never granted another partner's API.
-    if (known && known.partnerId !== null && known.partnerId !== partner.id) {
-      throw new AdminError('ERR_CERTBOUND_FORBIDDEN', `resource '${uri}' belongs to another partner`);
+    if (known && known.partnerId !== null && known.partnerId !== partnerId) {
+      throw new CertboundError('ERR_CERTBOUND_FORBIDDEN', `resource '${uri}' belongs to another partner`);
     }
+    if (!known) await tx.addResource({ uri, partnerId });
   }
+}
 
-  const defaultDn = formatDn([[{ type: '2.5.4.10', value: partner.id }], [{ type: '2.5.4.3', value: reg.id }]]);
-  let subject: SubjectMatcher | null = null;
-  if (method === 'tls_client_auth') {
-    if (reg.subject) subject = parseSubjectMatcher(reg.subject.kind, reg.subject.value);
-    else if (reg.issueCertTo !== undefined) subject = parseSubjectMatcher('subject_dn', defaultDn);
-    else throw new InvalidClientMetadata('a tls_client_auth client needs exactly one expected certificate subject (RFC 8705 §2.1.2): --subject-dn, --san-dns, --san-uri, --san-ip or --san-email (or --issue-cert)');
+/**
+ * Registers a client: validates the RFC 8705 metadata, makes or reads its certificate,
+ * registers resources it names that are not known yet (owned by its partner), and stores it
+ * all in one transaction. Files of `--issue-cert` are written once the registration is stored.
+ * @see https://www.rfc-editor.org/rfc/rfc8705#section-2.1.2
+ */
+export async function registerClient(store: Store, reg: ClientRegistration): Promise<RegisteredClient> {
+  const { method, tokenTtl, scopes } = validate(reg);
+  if (!(await store.getPartner(reg.partnerId))) {
+    throw new CertboundError('ERR_CERTBOUND_NOT_FOUND', `partner '${reg.partnerId}' does not exist: add it with certbound partner add ${reg.partnerId}`);
   }
+  if (await store.getClient(reg.id)) throw new CertboundError('ERR_CERTBOUND_EXISTS', `client '${reg.id}' already exists`);
+  const subject = expectedSubject(reg, method);
+  const issued = reg.issueCertTo === undefined ? null : await issueFor(store, reg, method, subject);
 
-  // Certificates: issued by the partner's CA, self-signed, or supplied.
-  let issued: { certPem: string; keyPkcs8: Uint8Array | null; serial?: string; notAfter: Date } | null = null;
-  const registeredCerts: { clientId: string; thumbprint: string; pem: string }[] = [];
-  if (reg.issueCertTo !== undefined) {
-    if (method === 'self_signed_tls_client_auth') {
-      const self = await createSelfSignedCertificate({ subject: defaultDn });
-      issued = { ...self, notAfter: new X509Certificate(self.certPem).validToDate };
-    } else {
-      const ca = await store.getAuthority(`partner:${partner.id}`);
-      if (!ca?.keyPkcs8) throw new AdminError('ERR_CERTBOUND_NO_CA_KEY', `certbound does not hold the CA key of partner '${partner.id}'`);
-      const san = subject?.kind === 'san_dns' ? 'dns' : subject?.kind === 'san_uri' ? 'uri' : subject?.kind === 'san_ip' ? 'ip' : subject?.kind === 'san_email' ? 'email' : null;
-      issued = await issueCertificate({ certPem: ca.certPem, keyPkcs8: ca.keyPkcs8 }, {
-        subject: subject?.kind === 'subject_dn' ? subject.value : defaultDn,
-        sans: san && subject ? [{ type: san, value: subject.value }] : [],
-        usage: 'client',
-      });
-    }
-  }
+  const certificates: { clientId: string; thumbprint: string; pem: string }[] = [];
   if (method === 'self_signed_tls_client_auth') {
     const pem = issued?.certPem ?? (reg.certificatePem === undefined ? undefined : (await readCertificate(reg.certificatePem)).toString());
     if (pem === undefined) throw new InvalidClientMetadata('a self_signed_tls_client_auth client needs --cert (or --issue-cert)');
-    registeredCerts.push({ clientId: reg.id, thumbprint: x5tS256(new X509Certificate(pem).raw), pem });
+    certificates.push({ clientId: reg.id, thumbprint: x5tS256(new X509Certificate(pem).raw), pem });
   }
-  const secret = method === 'client_secret_basic' || method === 'client_secret_post' ? randomBytes(32).toString('base64url') : null;
+  const secret = method === 'client_secret_basic' || method === 'client_secret_post' ? generateSecret() : null;
+  const resources = [...new Set(reg.resources ?? [])];
+  const introspects = [...new Set(reg.introspects ?? [])];
 
   const client = await store.transaction(async (tx) => {
-    for (const uri of [...resources, ...introspects]) {
-      if (!(await tx.getResource(uri))) await tx.addResource({ uri, partnerId: partner.id });
-    }
-    if (issued && 'serial' in issued && issued.serial !== undefined) {
+    await claimResources(tx, [...resources, ...introspects], reg.partnerId);
+    if (issued && method !== 'self_signed_tls_client_auth') {
       await tx.recordIssuedCertificate({
         serial: issued.serial,
-        issuerId: `partner:${partner.id}`,
+        issuerId: `partner:${reg.partnerId}`,
         clientId: reg.id,
-        subject: subject?.kind === 'subject_dn' ? subject.value : defaultDn,
-        thumbprint: x5tS256(new X509Certificate(issued.certPem).raw),
+        subject: subject?.kind === 'subject_dn' ? subject.value : defaultSubject(reg.id, reg.partnerId),
+        thumbprint: issued.thumbprint,
         notAfter: issued.notAfter,
       });
     }
     return tx.addClient(
       {
         id: reg.id,
-        partnerId: partner.id,
+        partnerId: reg.partnerId,
         authMethod: method,
         subject,
         secretHash: secret === null ? null : hashSecret(secret),
@@ -153,7 +186,7 @@ export async function registerClient(store: Store, reg: ClientRegistration): Pro
         tokenTtl,
         boundTokens: reg.boundTokens ?? true,
       },
-      registeredCerts,
+      certificates,
     );
   });
   const files = issued && reg.issueCertTo !== undefined

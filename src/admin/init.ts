@@ -1,5 +1,6 @@
 import { writeFile, chmod } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
+import { CertboundError } from '../core/certbound-error.ts';
 import { parseIp } from '../core/ip.ts';
 import type { CertificateAuthority, TlsCredential } from '../core/model.ts';
 import { createRootCa } from '../pki/ca.ts';
@@ -66,7 +67,7 @@ function distinctSans(sans: readonly SubjectAltName[]): SubjectAltName[] {
 /** The platform root CA; fails when the data directory was never initialised. */
 export async function platformCa(store: Store): Promise<CertificateAuthority> {
   const ca = await store.getAuthority(PLATFORM_CA);
-  if (!ca) throw new Error('the data directory is not initialised: run certbound init');
+  if (!ca) throw new CertboundError('ERR_CERTBOUND_NOT_INITIALISED', 'the data directory is not initialised: run certbound init');
   return ca;
 }
 

@@ -3,13 +3,12 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { assertNotServing } from '../storage/lock.ts';
 import { openStore } from '../storage/open.ts';
 import type { Store } from '../storage/store.ts';
-import type { ErrorCode } from '../core/error-codes.ts';
+import { CertboundError } from '../core/certbound-error.ts';
 
 /** A mistake in how a command was called: reported with its usage, exit status 2. */
-export class UsageError extends Error {
-  readonly code: ErrorCode = 'ERR_CERTBOUND_USAGE';
+export class UsageError extends CertboundError {
   constructor(message: string) {
-    super(message);
+    super('ERR_CERTBOUND_USAGE', message);
     this.name = 'UsageError';
   }
 }

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-import { AdminError } from '../admin/admin-error.ts';
+import { CertboundError } from '../core/certbound-error.ts';
 import { OAuthError } from '../core/errors.ts';
-import { DataDirectoryBusy } from '../storage/lock.ts';
 import { UsageError, type Command, type Io } from './context.ts';
 
 // Each command loads only what it uses (a CLI run starts faster without the web server, say).
@@ -51,7 +50,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.err(`certbound ${name}: ${err.message}\n\n${command.usage}`);
       return 2;
     }
-    if (err instanceof AdminError || err instanceof DataDirectoryBusy) {
+    if (err instanceof CertboundError) {
       io.err(`certbound ${name}: ${err.message}`);
       return 1;
     }

@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   ERR_CERTBOUND_EXISTS: 'A partner or client with that id already exists.',
   ERR_CERTBOUND_NOT_FOUND: 'The partner named does not exist.',
   ERR_CERTBOUND_FORBIDDEN: "The change would cross partners (e.g. granting another partner's resource).",
+  ERR_CERTBOUND_NOT_INITIALISED: 'The data directory lacks what the command needs (CA, TLS certificate, signing key): run certbound init.',
   ERR_CERTBOUND_NO_CA_KEY: "certbound does not hold the private key of the partner's CA, so it cannot issue from it.",
 } as const;
 

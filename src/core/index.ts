@@ -11,3 +11,5 @@ export * from './subject-match.ts';
 export * from './thumbprint.ts';
 export * from './www-authenticate.ts';
 export * from './error-codes.ts';
+export * from './certbound-error.ts';
+export * from './secret.ts';

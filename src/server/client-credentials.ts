@@ -54,7 +54,9 @@ export function clientCredentialsClaims(params: FormParams, auth: AuthenticatedC
   if (certificate) {
     // A bound token is useless once its certificate expires: never let it outlive it (RFC 8705 §6.3).
     const certEnd = Math.floor(certificate.x509.validToDate.getTime() / 1000);
-    ttl = Math.max(1, Math.min(ttl, certEnd - now));
+    // A secret client's certificate is not validated, only bound: still, never bind to a dead one.
+    if (certEnd <= now) throw new InvalidRequest('the presented certificate has expired; a token cannot be bound to it');
+    ttl = Math.min(ttl, certEnd - now);
   }
   return accessTokenClaims({
     issuer: ctx.issuer,

@@ -1,5 +1,7 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { InvalidClient, InvalidRequest, OAuthError, toOAuthError, UnsupportedGrantType } from '../core/errors.ts';
 import { parseForm, single, type FormParams } from '../core/form.ts';
@@ -9,7 +11,8 @@ import type { Store } from '../storage/store.ts';
 import { newJti, signAccessToken, type KeySet } from './access-tokens.ts';
 import { authenticateClient, type AuthenticatedClient } from './client-auth.ts';
 import { clientCredentialsClaims } from './client-credentials.ts';
-import { introspect, revoke } from './introspection.ts';
+import { introspect } from './introspection.ts';
+import { revoke } from './revocation.ts';
 import { authorizationServerMetadata, ENDPOINTS } from './metadata.ts';
 import { createMetrics } from './metrics.ts';
 import type { Registry } from './registry.ts';
@@ -74,11 +77,11 @@ function formOf(request: FastifyRequest): FormParams {
  * missing or bad certificate is answered with an OAuth error, not a TLS alert.
  * @see https://www.rfc-editor.org/rfc/rfc8705#section-6.1
  */
-export function buildApp(options: AppOptions): FastifyInstance {
+export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
   const { store, state } = options;
   const metrics = createMetrics();
   const now = options.now ?? (() => new Date());
-  const app = Fastify({
+  const app = Fastify<HttpsServer, IncomingMessage, ServerResponse, FastifyBaseLogger>({
     https: {
       ...options.https,
       requestCert: true,
@@ -89,11 +92,17 @@ export function buildApp(options: AppOptions): FastifyInstance {
     ...(options.logger ? { loggerInstance: options.logger } : {}),
     // Fastify answers a malformed URL itself, in its own shape naming itself: keep every answer an OAuth error.
     frameworkErrors: (_err, _request, reply) => noStore(reply).code(400).send(new InvalidRequest('malformed request URL').toJSON()),
+    // Fastify's own request log lines would record the query string, where a careless client may
+    // put a secret; one line per request is written below instead, with the path only.
+    disableRequestLogging: true,
     bodyLimit: BODY_LIMIT,
     requestTimeout: 30_000,
-    connectionTimeout: 60_000,
+    keepAliveTimeout: 30_000,
     return503OnClosing: true,
-  }) as unknown as FastifyInstance;
+  });
+  // Bound what a slow or idle peer can hold (slowloris, idle keep-alive floods).
+  app.server.headersTimeout = 10_000;
+  app.server.maxConnections = 10_000;
 
   // A connection's certificate must not change under a cached thumbprint.
   app.server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
@@ -193,7 +202,12 @@ export function buildApp(options: AppOptions): FastifyInstance {
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
   app.addHook('onResponse', async (request, reply) => {
-    metrics.duration.observe({ endpoint: request.routeOptions.url ?? 'unknown' }, reply.elapsedTime / 1000);
+    const endpoint = request.routeOptions.url ?? 'unknown';
+    metrics.duration.observe({ endpoint }, reply.elapsedTime / 1000);
+    request.log.info(
+      { method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, peer: request.ip },
+      'request',
+    );
   });
   app.get('/readyz', async (_request, reply) => {
     try {

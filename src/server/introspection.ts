@@ -21,7 +21,7 @@ export interface TokenContext {
  * Runs a store operation whose answer the response depends on. When the store fails, the
  * request fails with 503: never a guess of active or inactive, never a 200 for an unsaved revocation.
  */
-async function durably<T>(op: () => Promise<T>): Promise<T> {
+export async function durably<T>(op: () => Promise<T>): Promise<T> {
   try {
     return await op();
   } catch (err) {
@@ -30,9 +30,26 @@ async function durably<T>(op: () => Promise<T>): Promise<T> {
 }
 
 /**
+ * Whether `caller` may see `owner`'s token for `audience`: the owner may; so may a resource
+ * server of the same partner as the resource, registered to introspect it, when the owner was
+ * granted that resource. A token whose audience is the service-wide default (no resource)
+ * is visible to its owner alone.
+ */
+function mayIntrospect(caller: Client, owner: Client, audience: string, ctx: TokenContext): boolean {
+  if (caller.id === owner.id) return true;
+  const resource = ctx.registry.resources.get(audience);
+  return (
+    resource !== undefined &&
+    owner.resources.includes(audience) &&
+    caller.introspects.includes(audience) &&
+    resource.partnerId === caller.partnerId
+  );
+}
+
+/**
  * RFC 7662 introspection. A token is active only to the client it was issued to and to
- * clients registered to introspect its audience; to anyone else, and when unknown, expired,
- * revoked or its client disabled, the answer is exactly `{"active":false}`.
+ * resource servers of its audience (see mayIntrospect); to anyone else, and when unknown,
+ * expired, revoked or its client disabled, the answer is exactly `{"active":false}`.
  * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
  * @see https://www.rfc-editor.org/rfc/rfc8705#section-3.2
  */
@@ -45,7 +62,7 @@ export async function introspect(params: FormParams, caller: Client, ctx: TokenC
   }
   const owner = ctx.registry.clients.get(claims.client_id);
   if (!owner || owner.status !== 'active' || ctx.registry.partners.get(owner.partnerId)?.status !== 'active') return INACTIVE;
-  if (caller.id !== owner.id && !caller.introspects.includes(claims.aud)) return INACTIVE;
+  if (!mayIntrospect(caller, owner, claims.aud, ctx)) return INACTIVE;
   const jti = claims.jti;
   if (await durably(() => ctx.store.isTokenRevoked(jti))) return INACTIVE;
   return {
@@ -61,19 +78,4 @@ export async function introspect(params: FormParams, caller: Client, ctx: TokenC
     token_type: 'Bearer',
     ...(claims.cnf === undefined ? {} : { cnf: claims.cnf }),
   };
-}
-
-/**
- * RFC 7009 revocation: a client revokes a token issued to it. An unknown or expired token
- * is answered 200 like a revoked one; another client's token is `invalid_request`.
- * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
- */
-export async function revoke(params: FormParams, caller: Client, ctx: TokenContext): Promise<void> {
-  const token = single(params, 'token');
-  if (token === undefined) throw new InvalidRequest('token is required');
-  const claims = await ctx.keys.verify(token, ctx.issuer, ctx.now);
-  if (!claims || typeof claims.jti !== 'string' || typeof claims.exp !== 'number') return;
-  if (claims.client_id !== caller.id) throw new InvalidRequest('the token was not issued to this client');
-  const { jti, exp } = claims;
-  await durably(() => ctx.store.revokeToken(jti, caller.id, new Date(exp * 1000)));
 }

@@ -10,12 +10,14 @@ export const ENDPOINTS = {
 } as const;
 
 /**
- * Checks an issuer URL: https, no query or fragment (RFC 8414 §2), and no path, since the
- * endpoints are served at the listener's root.
+ * Checks an issuer URL: https, no query, fragment or user info (RFC 8414 §2), and no path,
+ * since the endpoints are served at the listener's root.
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
  */
 export function assertIssuer(issuer: string): void {
   const url = URL.canParse(issuer) ? new URL(issuer) : null;
-  if (!url || url.protocol !== 'https:' || url.search !== '' || url.hash !== '' || issuer.includes('#') || url.pathname !== '/') {
+  const extras = !url || url.search !== '' || url.hash !== '' || /[?#]/.test(issuer) || url.username !== '' || url.password !== '';
+  if (!url || url.protocol !== 'https:' || extras || url.pathname !== '/') {
     throw Object.assign(new TypeError('the issuer must be an https URL without a path, query or fragment, e.g. https://localhost:8443'), {
       code: 'ERR_INVALID_ARG_VALUE',
     });

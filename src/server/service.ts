@@ -2,6 +2,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { CertboundError } from '../core/certbound-error.ts';
 import { pkcs8ToPem } from '../pki/keys.ts';
 import type { Store } from '../storage/store.ts';
 import { KeySet } from './access-tokens.ts';
@@ -41,10 +42,10 @@ export interface TokenService {
 
 async function loadKeys(store: Store): Promise<KeySet> {
   const stored = await store.listSigningKeys();
-  // Fail fast rather than sign with an ephemeral key that no verifier will know after a restart.
-  if (stored.length === 0) throw new Error('the store holds no signing key: run certbound init');
+  const active = stored.filter((k) => k.active).at(-1);
+  // Fail fast rather than sign with an ephemeral or retired key that verifiers will not expect.
+  if (!active) throw new CertboundError('ERR_CERTBOUND_NOT_INITIALISED', 'the store holds no active signing key: run certbound init');
   const keys = await Promise.all(stored.map(loadSigningKey));
-  const active = stored.filter((k) => k.active).at(-1) ?? stored.at(-1)!;
   return new KeySet(keys, active.kid);
 }
 
@@ -58,7 +59,7 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
   let tls = options.tls;
   if (!tls) {
     const stored = await store.getTlsCredential('token-service');
-    if (!stored) throw new Error('the store holds no TLS certificate for the token service: run certbound init');
+    if (!stored) throw new CertboundError('ERR_CERTBOUND_NOT_INITIALISED', 'the store holds no TLS certificate for the token service: run certbound init');
     tls = { cert: stored.certPem, key: pkcs8ToPem(stored.keyPkcs8) };
   }
   const state: ServiceState = {

@@ -1,6 +1,6 @@
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ErrorCode } from '../core/error-codes.ts';
+import { CertboundError } from '../core/certbound-error.ts';
 
 /** What a running `certbound serve` records in its data directory. */
 export interface ServeLock {
@@ -9,10 +9,10 @@ export interface ServeLock {
 }
 
 /** Library error raised when another process serves the data directory. */
-export class DataDirectoryBusy extends Error {
-  readonly code: ErrorCode = 'ERR_CERTBOUND_DIR_BUSY';
+export class DataDirectoryBusy extends CertboundError {
   constructor(dir: string, lock: ServeLock) {
     super(
+      'ERR_CERTBOUND_DIR_BUSY',
       `certbound serve (pid ${lock.pid}, ${lock.issuer}) is running on ${dir}; the embedded database has a single writer. ` +
         'Stop it first (Ctrl-C or kill ' + lock.pid + '), then run this command again.',
     );

@@ -139,7 +139,7 @@ describe('operational endpoints', () => {
 
 test('RFC 8414 §2: an issuer with a path, query or fragment, or not https, is refused at start', async () => {
   const { startTokenService } = await import('../../src/server/service.ts');
-  for (const issuer of ['https://localhost:1/tenant', 'https://localhost:1/?x=1', 'https://localhost:1/#f', 'http://localhost:1']) {
+  for (const issuer of ['https://localhost:1/tenant', 'https://localhost:1/?x=1', 'https://localhost:1?', 'https://localhost:1/#f', 'https://u:p@localhost:1', 'http://localhost:1']) {
     await assert.rejects(
       // The store is never reached: the issuer is checked first.
       startTokenService({ issuer, store: undefined as never, port: 0, logger: false }),
