@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { InvalidClient, InvalidRequest, OAuthError, toOAuthError, UnsupportedGrantType } from '../core/errors.ts';
-import { parseForm, single, type FormParams } from '../core/form.ts';
+import { single, type FormParams } from '../core/form.ts';
 import { basicChallenge } from '../core/www-authenticate.ts';
 import { peerCertificate } from '../transport/tls.ts';
 import type { Store } from '../storage/store.ts';
@@ -13,6 +13,7 @@ import { authenticateClient, type AuthenticatedClient } from './client-auth.ts';
 import { clientCredentialsClaims } from './client-credentials.ts';
 import { introspect } from './introspection.ts';
 import { revoke } from './revocation.ts';
+import { formOf, headerCount, noStore } from './form-request.ts';
 import { authorizationServerMetadata, ENDPOINTS } from './metadata.ts';
 import { createMetrics } from './metrics.ts';
 import type { Registry } from './registry.ts';
@@ -38,38 +39,7 @@ export interface AppOptions {
 }
 
 const BODY_LIMIT = 64 * 1024;
-const FORM = 'application/x-www-form-urlencoded';
 const OTHER_METHODS = ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
-const REPEATABLE = new Set(['resource']);
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
-
-function noStore(reply: FastifyReply): FastifyReply {
-  return reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-}
-
-/** How many times a header occurs in a request, counting the repeats Node folds or drops. */
-function headerCount(rawHeaders: readonly string[], name: string): number {
-  let count = 0;
-  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === name) count++;
-  return count;
-}
-
-/** Parses the form body of an OAuth POST, refusing other content types and query parameters. */
-function formOf(request: FastifyRequest): FormParams {
-  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== FORM) throw new InvalidRequest(`the body must be ${FORM}`);
-  // Credentials in a URL end up in logs (RFC 6750 §5.3): parameters belong in the body only.
-  if (request.url.includes('?')) throw new InvalidRequest('parameters must not be sent in the query string');
-  let text = '';
-  if (Buffer.isBuffer(request.body)) {
-    try {
-      text = UTF8.decode(request.body);
-    } catch {
-      throw new InvalidRequest('the body is not valid UTF-8');
-    }
-  }
-  return parseForm(text, REPEATABLE);
-}
 
 /**
  * Builds the token service's Fastify app on `node:https`, asking every client for a
@@ -94,7 +64,7 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
     frameworkErrors: (_err, _request, reply) => noStore(reply).code(400).send(new InvalidRequest('malformed request URL').toJSON()),
     // Fastify's own request log lines would record the query string, where a careless client may
     // put a secret; one line per request is written below instead, with the path only.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     requestTimeout: 30_000,
     keepAliveTimeout: 30_000,

@@ -14,7 +14,7 @@ export interface Registry {
   readonly anchors: ReadonlyMap<string, readonly X509Certificate[]>;
   /** Per `self_signed_tls_client_auth` client, the thumbprints of its registered certificates. */
   readonly selfSigned: ReadonlyMap<string, ReadonlySet<string>>;
-  /** PEMs of every CA the TLS listener should ask for and validate paths to: the root and partner CAs. */
+  /** PEMs of every CA the TLS listener should ask for and validate paths to: the root and the active partners' CAs. */
   readonly caPems: readonly string[];
   /**
    * Whether a certificate was issued by one of a partner's CAs (name and signature checked
@@ -34,8 +34,11 @@ export async function loadRegistry(store: Store): Promise<Registry> {
     store.listAuthorities(),
     store.listClientCertificates(),
   ]);
+  // A disabled partner's CAs leave the trust set: not named to peers, and nothing counts as issued by them.
+  const active = new Set(partners.filter((p) => p.status === 'active').map((p) => p.id));
+  const trusted = authorities.filter((ca) => ca.partnerId === null || active.has(ca.partnerId));
   const anchors = new Map<string, X509Certificate[]>();
-  for (const ca of authorities) {
+  for (const ca of trusted) {
     if (ca.partnerId === null) continue;
     const list = anchors.get(ca.partnerId) ?? [];
     list.push(new X509Certificate(ca.certPem));
@@ -54,7 +57,7 @@ export async function loadRegistry(store: Store): Promise<Registry> {
     resources: new Map(resources.map((r) => [r.uri, r])),
     anchors,
     selfSigned,
-    caPems: authorities.map((ca) => ca.certPem),
+    caPems: trusted.map((ca) => ca.certPem),
     issuedByPartner(cert, thumbprint, partnerId) {
       const key = `${partnerId}\n${thumbprint}`;
       let issued = memo.get(key);

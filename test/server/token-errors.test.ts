@@ -243,6 +243,12 @@ describe('POST /token: malformed requests are 400 invalid_request', () => {
     }
   });
 
+  test('a repeated Content-Type header is invalid_request (Node would silently keep the first)', async () => {
+    const body = 'grant_type=client_credentials&client_id=acme-a';
+    const headers = { 'content-type': ['application/x-www-form-urlencoded', 'application/json'] };
+    assertError(await post({ identity: a, headers, body }), 400, 'invalid_request');
+  });
+
   test('TE-R-08: raw bytes that are not UTF-8 in the body are invalid_request, not replaced', async () => {
     const headers = { 'content-type': 'application/x-www-form-urlencoded' };
     const body = Buffer.concat([Buffer.from('grant_type=client_credentials&client_id=acme-a&scope=orders:read'), Buffer.from([0xc3, 0x28])]);

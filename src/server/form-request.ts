@@ -1,0 +1,42 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { InvalidRequest } from '../core/errors.ts';
+import { parseForm, type FormParams } from '../core/form.ts';
+
+const FORM = 'application/x-www-form-urlencoded';
+const REPEATABLE = new Set(['resource']);
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Marks a response as not to be stored by any cache. @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1 */
+export function noStore(reply: FastifyReply): FastifyReply {
+  return reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+}
+
+/** How many times a header occurs in a request, counting the repeats Node folds or drops. */
+export function headerCount(rawHeaders: readonly string[], name: string): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === name) count++;
+  return count;
+}
+
+/**
+ * Parses the form body of an OAuth POST, refusing other content types, query parameters and
+ * bodies that are not UTF-8.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
+ */
+export function formOf(request: FastifyRequest): FormParams {
+  // Node keeps the first of repeated Content-Type headers; an ambiguous body type is refused instead.
+  if (headerCount(request.raw.rawHeaders, 'content-type') > 1) throw new InvalidRequest('more than one Content-Type header');
+  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== FORM) throw new InvalidRequest(`the body must be ${FORM}`);
+  // Credentials in a URL end up in logs (RFC 6750 §5.3): parameters belong in the body only.
+  if (request.url.includes('?')) throw new InvalidRequest('parameters must not be sent in the query string');
+  let text = '';
+  if (Buffer.isBuffer(request.body)) {
+    try {
+      text = UTF8.decode(request.body);
+    } catch {
+      throw new InvalidRequest('the body is not valid UTF-8');
+    }
+  }
+  return parseForm(text, REPEATABLE);
+}
