@@ -13,3 +13,5 @@ export * from './www-authenticate.ts';
 export * from './error-codes.ts';
 export * from './certbound-error.ts';
 export * from './secret.ts';
+export * from './cidr.ts';
+export * from './proxy-cert/index.ts';

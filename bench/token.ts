@@ -16,29 +16,7 @@ import { loadRegistry } from '../src/server/registry.ts';
 import { loadSigningKey } from '../src/server/signing-keys.ts';
 import type { PeerCertificate } from '../src/transport/tls.ts';
 import { x5tS256 } from '../src/core/thumbprint.ts';
-
-const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 3);
-const CONNECTIONS = 8;
-
-/** Runs `op` with `concurrency` loops for `seconds`; returns operations per second. */
-async function rate(op: () => Promise<unknown>, seconds: number, concurrency: number): Promise<number> {
-  const end = performance.now() + seconds * 1000;
-  let count = 0;
-  const loop = async () => {
-    while (performance.now() < end) {
-      await op();
-      count++;
-    }
-  };
-  const start = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, loop));
-  return count / ((performance.now() - start) / 1000);
-}
-
-function report(name: string, value: number, baselineName: string, baseline: number): void {
-  const fmt = (n: number) => n.toFixed(0).padStart(8);
-  console.log(`${name.padEnd(44)} ${fmt(value)}/s   ${baselineName.padEnd(34)} ${fmt(baseline)}/s   ratio ${(value / baseline).toFixed(2)}`);
-}
+import { CONNECTIONS, rate, report, SECONDS } from './measure.ts';
 
 const h = await startWorld();
 try {
@@ -64,7 +42,6 @@ try {
   await rate(health, 0.5, CONNECTIONS);
   const baseline = await rate(health, SECONDS, CONNECTIONS);
   const tokens = await rate(token, SECONDS, CONNECTIONS);
-  console.log(`certbound bench (${SECONDS}s per measurement, ${CONNECTIONS} keep-alive mTLS connections, node ${process.version})\n`);
   report('POST /token (mTLS, tls_client_auth)', tokens, 'GET /healthz (same connections)', baseline);
   await dispatcher.close();
 

@@ -1,0 +1,199 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { ACCESS_TOKEN_TYPE } from '../core/access-token.ts';
+import { parseBearerAuthorization } from '../core/bearer.ts';
+import { boundThumbprint, thumbprintsEqual } from '../core/cnf.ts';
+import { InsufficientScope, InvalidRequest, InvalidToken, OAuthError } from '../core/errors.ts';
+import type { Thumbprint } from '../core/thumbprint.ts';
+import { proxyCertificateSource } from '../transport/proxy.ts';
+import { peerCertificate } from '../transport/tls.ts';
+import { boundFetch } from './fetcher.ts';
+import { createIntrospector, type Introspector } from './introspector.ts';
+import { createKeyResolver } from './keys.ts';
+import type { GuardOptions } from './options.ts';
+
+/** What the guard reads of a request: a node:http IncomingMessage (Express's and Fastify's raw request are ones). */
+export interface GuardRequest {
+  readonly headers: IncomingHttpHeaders;
+  readonly rawHeaders: readonly string[];
+  readonly socket: Socket | TLSSocket;
+  readonly url?: string | undefined;
+  /** A body some framework already parsed, checked only for a misplaced `access_token`. */
+  readonly body?: unknown;
+}
+
+/** A verified access token: its claims, its scopes, and the certificate thumbprint it is bound to. */
+export interface VerifiedToken {
+  readonly claims: JWTPayload & { readonly client_id: string; readonly scope?: string };
+  readonly scopes: readonly string[];
+  /** `x5t#S256` of the certificate of this request, equal to the token's `cnf`; null for an unbound token. */
+  readonly thumbprint: Thumbprint | null;
+}
+
+/** A resource server's access-token verifier. */
+export interface Guard {
+  /** Verifies the request's token; throws an OAuthError (invalid_request, invalid_token, insufficient_scope, temporarily_unavailable). */
+  verify(request: GuardRequest, required?: { readonly scopes?: readonly string[] }): Promise<VerifiedToken>;
+  /** The realm of this guard's challenges. */
+  readonly realm: string;
+  /** Releases the connections the guard keeps to the token service. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_ALGORITHMS = ['ES256', 'EdDSA', 'PS256', 'RS256'];
+const ALLOWED_ALGORITHMS = new Set(['ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512']);
+const MAX_TOKEN_LENGTH = 8192;
+
+function invalidArg(message: string): TypeError {
+  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_VALUE' });
+}
+
+function headerValues(rawHeaders: readonly string[], name: string): string[] {
+  const values: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === name) values.push(rawHeaders[i + 1]!);
+  return values;
+}
+
+/** Maps a jose verification failure to invalid_token, with a description that names the check, not the token. */
+function tokenError(err: unknown): OAuthError {
+  if (err instanceof OAuthError) return err;
+  if (err instanceof joseErrors.JWTExpired) return new InvalidToken('the access token expired');
+  if (err instanceof joseErrors.JWTClaimValidationFailed) return new InvalidToken(`the access token's ${err.claim} claim is not acceptable`);
+  if (err instanceof joseErrors.JWKSNoMatchingKey) return new InvalidToken('the access token is signed by an unknown key');
+  return new InvalidToken('the access token is invalid');
+}
+
+/**
+ * Creates a resource server's guard: every request must carry a JWT access token (RFC 9068)
+ * signed by the token service, for this audience, live, and — per RFC 8705 §3 — bound to the
+ * certificate of this very request.
+ * @see https://www.rfc-editor.org/rfc/rfc8705#section-3
+ * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ */
+export function createGuard(options: GuardOptions): Guard {
+  const audience = typeof options.audience === 'string' ? [options.audience] : [...options.audience];
+  if (audience.length === 0 || audience.some((a) => typeof a !== 'string' || a === '')) throw invalidArg('audience must name this resource server');
+  if (!URL.canParse(options.issuer)) throw invalidArg('issuer must be a URL');
+  const algorithms = [...(options.algorithms ?? DEFAULT_ALGORITHMS)];
+  // RFC 8725 §3.1: a fixed allow-list; `none` and shared-secret algorithms are never acceptable here.
+  if (algorithms.length === 0 || algorithms.some((a) => !ALLOWED_ALGORITHMS.has(a))) throw invalidArg('algorithms must be asymmetric JWS algorithms');
+  const clockTolerance = options.clockTolerance ?? 30;
+  if (!Number.isFinite(clockTolerance) || clockTolerance < 0 || clockTolerance > 300) throw invalidArg('clockTolerance must be 0 to 300 seconds');
+  const requireBinding = options.requireBinding ?? true;
+  const fetchTimeout = options.fetchTimeout ?? 5000;
+  const source = options.certificateSource ?? 'tls';
+  const fromProxy = source === 'tls' ? null : proxyCertificateSource(source);
+  const realm = options.realm ?? audience[0]!;
+
+  const http = boundFetch(options);
+  const keys = createKeyResolver(options, http.fetch, { timeout: fetchTimeout, cooldown: options.jwksCooldown ?? 30_000 });
+  const introspector: Introspector | null = options.introspection
+    ? createIntrospector(options.issuer, options.introspection, options, fetchTimeout)
+    : null;
+
+  const verified = verifiedTokens(clockTolerance);
+
+  /** The thumbprint of the certificate of this request, read once per TLS connection. */
+  const thumbprintOf = (request: GuardRequest): Thumbprint | null => {
+    if (fromProxy) return fromProxy(request)?.thumbprint ?? null;
+    return 'getPeerX509Certificate' in request.socket ? (peerCertificate(request.socket)?.thumbprint ?? null) : null;
+  };
+
+  return {
+    realm,
+    async verify(request, required = {}) {
+      // RFC 6750 §2.2, §2.3 and §5.3: tokens in URLs or form bodies leak into logs; refuse them.
+      if (request.url !== undefined && /[?&]access_token=/.test(request.url)) throw new InvalidRequest('send the access token in the Authorization header only');
+      const body = request.body;
+      if (typeof body === 'object' && body !== null && 'access_token' in body) throw new InvalidRequest('send the access token in the Authorization header only');
+      const token = parseBearerAuthorization(headerValues(request.rawHeaders, 'authorization'));
+      if (token === undefined) throw new MissingToken();
+      if (token.length > MAX_TOKEN_LENGTH) throw new InvalidToken('the access token is too long');
+      // Read before verifying: a certificate header from an untrusted peer fails the request whatever the token.
+      const presented = thumbprintOf(request);
+
+      const now = Math.floor(Date.now() / 1000);
+      let claims = verified.get(token, now);
+      if (!claims) {
+        try {
+          ({ payload: claims } = await jwtVerify(token, keys, {
+            issuer: options.issuer,
+            audience,
+            algorithms,
+            typ: ACCESS_TOKEN_TYPE,
+            clockTolerance,
+            requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id'],
+          }));
+        } catch (err) {
+          throw tokenError(err);
+        }
+        if (typeof claims.iat !== 'number' || claims.iat > now + clockTolerance) throw new InvalidToken('the access token is issued in the future');
+        if (typeof claims['client_id'] !== 'string') throw new InvalidToken('the access token has no client_id');
+        const declared = claims['scope'];
+        if (declared !== undefined && typeof declared !== 'string') throw new InvalidToken('the access token scope is malformed');
+        verified.set(token, claims);
+      }
+      const scope = claims['scope'] as string | undefined;
+
+      let bound: Thumbprint | undefined;
+      try {
+        bound = boundThumbprint(claims['cnf']);
+      } catch {
+        throw new InvalidToken('the access token carries a confirmation method this server cannot check');
+      }
+      if (bound === undefined && requireBinding) throw new InvalidToken('the access token is not certificate-bound');
+      if (bound !== undefined) {
+        if (presented === null) throw new InvalidToken('the access token is certificate-bound, and no client certificate was presented');
+        if (!thumbprintsEqual(bound, presented)) throw new InvalidToken('the access token is bound to another certificate');
+      }
+      if (introspector && !(await introspector.active(token, claims, bound))) throw new InvalidToken('the access token is no longer active');
+
+      const scopes = typeof scope === 'string' && scope !== '' ? scope.split(' ') : [];
+      const missing = (required.scopes ?? []).filter((s) => !scopes.includes(s));
+      if (missing.length > 0) throw new InsufficientScope((required.scopes ?? []).join(' '));
+      return {
+        claims: claims as VerifiedToken['claims'],
+        scopes,
+        thumbprint: bound === undefined ? null : (presented as Thumbprint),
+      };
+    },
+    async close() {
+      await http.close();
+      await introspector?.close();
+    },
+  };
+}
+
+/**
+ * Tokens whose signature and claims were verified, kept until they expire: a client presents
+ * one token for many requests, and its signature never changes. Everything that depends on the
+ * request — the certificate binding, the scopes, introspection — is still checked every time.
+ */
+function verifiedTokens(clockTolerance: number) {
+  const cache = new Map<string, JWTPayload>();
+  const LIMIT = 10_000;
+  return {
+    get(token: string, now: number): JWTPayload | undefined {
+      const claims = cache.get(token);
+      if (claims && (claims.exp as number) + clockTolerance > now) return claims;
+      if (claims) cache.delete(token);
+      return undefined;
+    },
+    set(token: string, claims: JWTPayload): void {
+      if (cache.size >= LIMIT) cache.delete(cache.keys().next().value!);
+      cache.set(token, claims);
+    },
+  };
+}
+
+/** A request without a bearer token: answered 401 with a bare challenge, no error code (RFC 6750 §3.1). */
+export class MissingToken extends OAuthError {
+  constructor() {
+    super('invalid_token', 401, 'no access token');
+    this.name = 'MissingToken';
+  }
+}
+

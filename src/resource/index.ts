@@ -1,0 +1,6 @@
+export { createGuard, MissingToken, type Guard, type GuardRequest, type VerifiedToken } from './guard.ts';
+export type { CertificateSource, GuardOptions, IntrospectionOptions, KeySource } from './options.ts';
+export { errorResponse, type GuardResponse } from './response.ts';
+export { withGuard, type GuardedHandler } from './adapters/node.ts';
+export { guardMiddleware, type AuthenticatedRequest } from './adapters/express.ts';
+export { certboundGuard, type GuardPluginOptions } from './adapters/fastify.ts';
