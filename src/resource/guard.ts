@@ -113,7 +113,14 @@ export function createGuard(options: GuardOptions): Guard {
       if (token === undefined) throw new MissingToken();
       if (token.length > MAX_TOKEN_LENGTH) throw new InvalidToken('the access token is too long');
       // Read before verifying: a certificate header from an untrusted peer fails the request whatever the token.
-      const presented = thumbprintOf(request);
+      let presented: Thumbprint | null;
+      try {
+        presented = thumbprintOf(request);
+      } catch (err) {
+        // A forged or malformed certificate header is a security event for the operator, not only a 401.
+        options.logger?.warn({ peer: request.socket.remoteAddress, reason: (err as Error).message }, 'client certificate header refused');
+        throw err;
+      }
 
       const now = Math.floor(Date.now() / 1000);
       let claims = verified.get(token, now);

@@ -41,6 +41,8 @@ export type GuardOptions = KeySource &
     readonly realm?: string;
     /** Timeout of each request to the token service, in milliseconds (default 5000). */
     readonly fetchTimeout?: number;
+    /** Where security events (a refused certificate header) are reported; pino's interface. */
+    readonly logger?: { warn(details: Record<string, unknown>, message: string): void };
     /** Shortest interval between two JWKS fetches for an unknown `kid`, in milliseconds (default 30000). */
     readonly jwksCooldown?: number;
   };
