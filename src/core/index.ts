@@ -15,3 +15,4 @@ export * from './certbound-error.ts';
 export * from './secret.ts';
 export * from './cidr.ts';
 export * from './proxy-cert/index.ts';
+export * from './server-metadata.ts';

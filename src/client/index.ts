@@ -1,0 +1,2 @@
+export { createClient, type CertboundClient, type ClientOptions, type TokenOptions } from './client.ts';
+export type { CachedToken } from './token-cache.ts';

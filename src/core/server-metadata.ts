@@ -1,0 +1,45 @@
+/** The endpoints a client or resource server needs from a token service's metadata. */
+export interface ServerEndpoints {
+  readonly issuer: string;
+  readonly tokenEndpoint: string;
+  readonly jwksUri: string;
+  /** Absent when the service offers no introspection. */
+  readonly introspectionEndpoint: string | undefined;
+  readonly revocationEndpoint: string | undefined;
+}
+
+function httpsUrl(value: unknown): string | undefined {
+  return typeof value === 'string' && URL.canParse(value) && new URL(value).protocol === 'https:' ? value : undefined;
+}
+
+/** The RFC 8414 well-known metadata URL of an issuer without a path. @see https://www.rfc-editor.org/rfc/rfc8414#section-3 */
+export function metadataUrl(issuer: string): string {
+  return `${issuer.replace(/\/+$/, '')}/.well-known/oauth-authorization-server`;
+}
+
+/**
+ * Reads untrusted RFC 8414 metadata for a client that authenticates with mutual TLS: the
+ * `issuer` must be exactly the one expected (mix-up defence), and each endpoint is its
+ * `mtls_endpoint_aliases` entry when there is one, else the top-level one; other alias members
+ * are ignored. Returns undefined when the metadata is not acceptable.
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-3.3
+ * @see https://www.rfc-editor.org/rfc/rfc8705#section-5
+ */
+export function mtlsEndpoints(expectedIssuer: string, metadata: unknown): ServerEndpoints | undefined {
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) return undefined;
+  const m = metadata as Record<string, unknown>;
+  if (m['issuer'] !== expectedIssuer) return undefined;
+  const rawAliases = m['mtls_endpoint_aliases'];
+  const aliases = typeof rawAliases === 'object' && rawAliases !== null ? (rawAliases as Record<string, unknown>) : {};
+  const endpoint = (name: string) => httpsUrl(aliases[name]) ?? httpsUrl(m[name]);
+  const tokenEndpoint = endpoint('token_endpoint');
+  const jwksUri = httpsUrl(m['jwks_uri']);
+  if (!tokenEndpoint || !jwksUri) return undefined;
+  return {
+    issuer: expectedIssuer,
+    tokenEndpoint,
+    jwksUri,
+    introspectionEndpoint: endpoint('introspection_endpoint'),
+    revocationEndpoint: endpoint('revocation_endpoint'),
+  };
+}
