@@ -10,6 +10,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   partner: async () => (await import('./partner.ts')).partner,
   client: async () => (await import('./client.ts')).client,
   cert: async () => (await import('./cert.ts')).cert,
+  token: async () => (await import('./token.ts')).token,
+  call: async () => (await import('./call.ts')).call,
 };
 
 const USAGE = `Usage: certbound <command> [options]
@@ -22,6 +24,8 @@ Commands:
   partner    add a partner, with its own issuing CA
   client     register a client (a server that asks for tokens)
   cert       issue a TLS server certificate from the platform CA
+  token      get a certificate-bound access token with a client certificate
+  call       call an API with a certificate-bound token (a curl for bound tokens)
 
 Every command takes --dir D (default ./.certbound, or $CERTBOUND_DIR) and --help.
 Run 'certbound <command> --help' for its options.`;
