@@ -12,6 +12,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   cert: async () => (await import('./cert.ts')).cert,
   token: async () => (await import('./token.ts')).token,
   call: async () => (await import('./call.ts')).call,
+  demo: async () => (await import('./demo.ts')).demo,
 };
 
 const USAGE = `Usage: certbound <command> [options]
@@ -26,6 +27,7 @@ Commands:
   cert       issue a TLS server certificate from the platform CA
   token      get a certificate-bound access token with a client certificate
   call       call an API with a certificate-bound token (a curl for bound tokens)
+  demo       see RFC 8705 at work in a few seconds: bound tokens, a stolen token refused
 
 Every command takes --dir D (default ./.certbound, or $CERTBOUND_DIR) and --help.
 Run 'certbound <command> --help' for its options.`;
@@ -70,6 +72,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
 }
 
 if (import.meta.main) {
+  // A reader that goes away (`certbound demo | head`) must not crash a command mid-cleanup:
+  // further output is simply dropped.
+  process.stdout.on('error', () => {});
   const io: Io = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) };
   process.exitCode = await main(process.argv.slice(2), io);
 }

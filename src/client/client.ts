@@ -34,9 +34,9 @@ function replayable(body: RequestInit['body']): boolean {
   return body === undefined || body === null || typeof body === 'string' || body instanceof URLSearchParams || body instanceof Uint8Array;
 }
 
-/** Whether an API answer says the token itself was refused (RFC 6750 §3.1). */
+/** Whether an API answer says the token itself was refused (RFC 6750 §3.1); the value may be quoted or not (RFC 9110 §11.2). */
 function tokenRefused(response: Response): boolean {
-  return response.status === 401 && /error="invalid_token"/.test(response.headers.get('www-authenticate') ?? '');
+  return response.status === 401 && /(?:^|[\s,])error\s*=\s*("?)invalid_token\1\s*(?:,|$)/i.test(response.headers.get('www-authenticate') ?? '');
 }
 
 /**

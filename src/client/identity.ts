@@ -29,18 +29,25 @@ export function identityLoader(source: IdentitySource): { current(): Promise<{ i
   let checkedAt = 0;
   const read = async (value: string | undefined) => (value === undefined ? undefined : isPem(value) ? value : readFile(value, 'utf8'));
   const stampOf = async () => (await Promise.all(files.map(async (f) => `${f}:${(await stat(f)).mtimeMs}`))).join('|');
+  const check = async (): Promise<{ identity: Identity; changed: boolean }> => {
+    checkedAt = Date.now();
+    const next = await stampOf();
+    if (identity && next === stamp) return { identity, changed: false };
+    const [cert, key, ca] = await Promise.all([read(source.cert), read(source.key), read(source.ca)]);
+    const changed = identity !== undefined;
+    identity = { cert: cert!, key: key!, ca };
+    stamp = next;
+    return { identity, changed };
+  };
+  let checking: Promise<{ identity: Identity; changed: boolean }> | undefined;
   return {
     async current() {
-      const now = Date.now();
-      if (identity && (files.length === 0 || now - checkedAt < CHECK_INTERVAL_MS)) return { identity, changed: false };
-      checkedAt = now;
-      const next = await stampOf();
-      if (identity && next === stamp) return { identity, changed: false };
-      const [cert, key, ca] = await Promise.all([read(source.cert), read(source.key), read(source.ca)]);
-      const changed = identity !== undefined;
-      identity = { cert: cert!, key: key!, ca };
-      stamp = next;
-      return { identity, changed };
+      if (identity && (files.length === 0 || Date.now() - checkedAt < CHECK_INTERVAL_MS)) return { identity, changed: false };
+      // Concurrent callers share one check, and only the one that started it hears of a change:
+      // otherwise each of them would report the same load (even the first) as a rotation.
+      if (checking) return { identity: (await checking).identity, changed: false };
+      checking = check().finally(() => (checking = undefined));
+      return checking;
     },
   };
 }

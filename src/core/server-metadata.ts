@@ -12,9 +12,14 @@ function httpsUrl(value: unknown): string | undefined {
   return typeof value === 'string' && URL.canParse(value) && new URL(value).protocol === 'https:' ? value : undefined;
 }
 
-/** The RFC 8414 well-known metadata URL of an issuer without a path. @see https://www.rfc-editor.org/rfc/rfc8414#section-3 */
+/**
+ * The RFC 8414 well-known metadata URL of an issuer: the suffix goes between the host and the
+ * issuer's path (`https://as/t` → `https://as/.well-known/oauth-authorization-server/t`).
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-3.1
+ */
 export function metadataUrl(issuer: string): string {
-  return `${issuer.replace(/\/+$/, '')}/.well-known/oauth-authorization-server`;
+  const url = new URL(issuer);
+  return `${url.origin}/.well-known/oauth-authorization-server${url.pathname.replace(/\/+$/, '')}`;
 }
 
 /**

@@ -43,6 +43,6 @@ export type GuardOptions = KeySource &
     readonly fetchTimeout?: number;
     /** Where security events (a refused certificate header) are reported; pino's interface. */
     readonly logger?: { warn(details: Record<string, unknown>, message: string): void };
-    /** Shortest interval between two JWKS fetches for an unknown `kid`, in milliseconds (default 30000). */
+    /** Shortest interval between two JWKS fetches for an unknown `kid`, and the wait after a failed metadata or JWKS fetch, in milliseconds (default 30000). */
     readonly jwksCooldown?: number;
   };
