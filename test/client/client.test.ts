@@ -243,7 +243,7 @@ describe('retry on 401 invalid_token (RFC 6750 §3.1, RFC 8705 §6.3)', () => {
   });
 });
 
-describe('certificate rotation (RFC 8705 §6.3)', () => {
+describe('certificate rotation (RFC 8705 §6.3, checklist 53)', () => {
   test('new certificate files on disk are used without a restart: a new token bound to the new certificate, accepted by the API', async () => {
     const dir = await tempDir();
     const files = { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem'), ca: join(dir, 'ca.pem') };
@@ -251,8 +251,8 @@ describe('certificate rotation (RFC 8705 §6.3)', () => {
     const c = client(files);
     const old = await c.getToken();
     assert.equal(cnfOf(old.accessToken), thumbprintOf(a.cert));
-    const before = await c.fetch(`${api.url}/orders`);
-    assert.equal(((await before.json()) as Record<string, unknown>)['thumbprint'], thumbprintOf(a.cert));
+    const previous = await c.fetch(`${api.url}/orders`);
+    assert.equal(((await previous.json()) as Record<string, unknown>)['thumbprint'], thumbprintOf(a.cert));
 
     const renewed = await issueCertificate(await authority('acme'), { subject: 'CN=acme-a,O=acme', usage: 'client' });
     await writeFile(files.cert, renewed.certPem);

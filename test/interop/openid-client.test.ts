@@ -21,8 +21,11 @@ const agents: Agent[] = [];
 
 const thumbprintOf = (pem: string) => createHash('sha256').update(new X509Certificate(pem).raw).digest('base64url');
 
-/** openid-client's customFetch over one undici Agent presenting `identity`, recording each request. */
-function transport(identity: Credentials) {
+/**
+ * openid-client's customFetch over one undici Agent presenting `identity`, recording each request;
+ * `metadata` may rewrite the discovery document on its way to openid-client.
+ */
+function transport(identity: Credentials, metadata?: (document: Record<string, unknown>) => Record<string, unknown>) {
   const agent = new Agent({ connect: { cert: identity.cert, key: identity.key, ca: identity.ca } });
   agents.push(agent);
   const calls: { method: string; url: string; body: string; authorization: string | undefined }[] = [];
@@ -37,6 +40,9 @@ function transport(identity: Credentials) {
       ...(body === undefined || body === null ? {} : { body: body as string | URLSearchParams | Uint8Array }),
       ...(signal === undefined ? {} : { signal }),
     });
+    if (metadata && url.endsWith('/.well-known/oauth-authorization-server')) {
+      return Response.json(metadata((await response.json()) as Record<string, unknown>));
+    }
     // undici's Response is the class Node exposes globally; only the TypeScript declarations differ.
     return response as unknown as Response;
   };
@@ -93,7 +99,7 @@ describe('openid-client as an RFC 8705 client of certbound', () => {
       resource: API.acmeOrders,
     });
     assert.equal(tokens.token_type, 'bearer');
-    assert.equal(tokens.expiresIn(), 600);
+    assert.equal(tokens.expires_in, 600);
     const claims = jwtPayload(tokens.access_token);
     assert.deepEqual(claims['cnf'], { 'x5t#S256': thumbprintOf(a.cert) });
     assert.equal(claims['aud'], API.acmeOrders);
@@ -106,14 +112,30 @@ describe('openid-client as an RFC 8705 client of certbound', () => {
     assert.equal(calls.at(-1)?.authorization, `Bearer ${tokens.access_token}`);
   });
 
+  test('checklist 45: with the top-level token_endpoint unreachable, openid-client still gets its token: it uses mtls_endpoint_aliases', async () => {
+    const unreachable = 'https://localhost:1/token';
+    const t = transport(a, (document) => ({ ...document, token_endpoint: unreachable }));
+    const { config, calls } = await configure(a, t);
+    assert.equal(config.serverMetadata().token_endpoint, unreachable);
+    const tokens = await client.clientCredentialsGrant(config, { resource: API.acmeOrders });
+    assert.equal(calls.at(-1)?.url, `${h.issuer}/token`);
+    assert.deepEqual(jwtPayload(tokens.access_token)['cnf'], { 'x5t#S256': thumbprintOf(a.cert) });
+  });
+
   test('RFC 8705 §3: the token openid-client got is refused when presented over another client\'s certificate: 401 invalid_token', async () => {
     const { config } = await configure(a);
     const tokens = await client.clientCredentialsGrant(config, { resource: API.acmeOrders });
     const other = await configure(await credentials('globex-g'));
-    const res = await client.fetchProtectedResource(other.config, tokens.access_token, new URL(`${api.url}/orders`), 'GET');
-    assert.equal(res.status, 401);
-    assert.match(res.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
-    assert.equal(((await res.json()) as Record<string, unknown>)['error_description'], 'the access token is bound to another certificate');
+    const err = await client.fetchProtectedResource(other.config, tokens.access_token, new URL(`${api.url}/orders`), 'GET').then(
+      () => assert.fail('the API accepted a token over another certificate'),
+      (e: unknown) => e,
+    );
+    // openid-client parses the guard's RFC 6750 challenge and throws it as a typed error.
+    assert.ok(err instanceof client.WWWAuthenticateChallengeError, `got ${String(err)}`);
+    assert.equal(err.status, 401);
+    assert.deepEqual(err.cause, [
+      { scheme: 'bearer', parameters: { realm: API.acmeOrders, error: 'invalid_token', error_description: 'the access token is bound to another certificate' } },
+    ]);
   });
 
   test('interop: another partner\'s certificate for acme-a fails in openid-client with the 401 invalid_client challenge certbound sends', async () => {
