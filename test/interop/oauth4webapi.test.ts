@@ -56,13 +56,13 @@ async function discover(t: Transport): Promise<oauth.AuthorizationServer> {
 /** A token for acme-a, obtained the oauth4webapi way. */
 async function tokenForAcmeA(): Promise<oauth.TokenEndpointResponse> {
   const t = transport(a);
-  const response = await oauth.clientCredentialsGrantRequest(as, acmeA, oauth.TlsClientAuth(), {}, { [oauth.customFetch]: t.fetch });
+  const response = await oauth.clientCredentialsGrantRequest(as, acmeA, oauth.TlsClientAuth(), {}, { [oauth.customFetch]: t.fetch as unknown as (u: string, o: oauth.CustomFetchOptions<string, oauth.ProtectedResourceRequestBody>) => Promise<Response> });
   return oauth.processClientCredentialsResponse(as, acmeA, response);
 }
 
 async function introspectAsAcmeRs(token: string): Promise<oauth.IntrospectionResponse> {
   const t = transport(await credentials('acme-rs'));
-  const response = await oauth.introspectionRequest(as, acmeRs, oauth.TlsClientAuth(), token, { [oauth.customFetch]: t.fetch });
+  const response = await oauth.introspectionRequest(as, acmeRs, oauth.TlsClientAuth(), token, { [oauth.customFetch]: t.fetch as unknown as (u: string, o: oauth.CustomFetchOptions<string, oauth.ProtectedResourceRequestBody>) => Promise<Response> });
   return oauth.processIntrospectionResponse(as, acmeRs, response);
 }
 
@@ -140,7 +140,7 @@ describe('oauth4webapi as an RFC 8705 client', () => {
     const { access_token } = await tokenForAcmeA();
     assert.equal((await introspectAsAcmeRs(access_token)).active, true);
     const t = transport(a);
-    const response = await oauth.revocationRequest(as, acmeA, oauth.TlsClientAuth(), access_token, { [oauth.customFetch]: t.fetch });
+    const response = await oauth.revocationRequest(as, acmeA, oauth.TlsClientAuth(), access_token, { [oauth.customFetch]: t.fetch as unknown as (u: string, o: oauth.CustomFetchOptions<string, oauth.ProtectedResourceRequestBody>) => Promise<Response> });
     assert.equal(await oauth.processRevocationResponse(response), undefined);
     assert.equal(t.calls[0]?.url, as.mtls_endpoint_aliases?.revocation_endpoint);
     assert.deepEqual(await introspectAsAcmeRs(access_token), { active: false });
@@ -148,7 +148,7 @@ describe('oauth4webapi as an RFC 8705 client', () => {
 
   test('interop: oauth4webapi surfaces invalid_client for another partner\'s certificate as its typed 401 challenge error, with the OAuth body intact', async () => {
     const t = transport(await credentials('globex-g'));
-    const response = await oauth.clientCredentialsGrantRequest(as, acmeA, oauth.TlsClientAuth(), {}, { [oauth.customFetch]: t.fetch });
+    const response = await oauth.clientCredentialsGrantRequest(as, acmeA, oauth.TlsClientAuth(), {}, { [oauth.customFetch]: t.fetch as unknown as (u: string, o: oauth.CustomFetchOptions<string, oauth.ProtectedResourceRequestBody>) => Promise<Response> });
     // certbound answers every invalid_client with `WWW-Authenticate: Basic realm=<issuer>` (design
     // contract), and oauth4webapi 3 checks challenges before the body: it throws
     // WWWAuthenticateChallengeError, not ResponseBodyError, and the RFC 6749 error code is read from
@@ -169,7 +169,7 @@ describe('oauth4webapi as an RFC 8705 client', () => {
     const client: oauth.Client = { client_id: 'acme-basic' };
     const t = transport();
     const wrong = `${await secret('acme-basic')}x`;
-    const response = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic(wrong), {}, { [oauth.customFetch]: t.fetch });
+    const response = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic(wrong), {}, { [oauth.customFetch]: t.fetch as unknown as (u: string, o: oauth.CustomFetchOptions<string, oauth.ProtectedResourceRequestBody>) => Promise<Response> });
     assert.match(t.calls[0]?.headers['authorization'] ?? '', /^Basic /);
     const err = await oauth.processClientCredentialsResponse(as, client, response).then(
       () => assert.fail('a token was issued for a wrong secret'),
@@ -180,4 +180,30 @@ describe('oauth4webapi as an RFC 8705 client', () => {
     assert.deepEqual(err.cause, [{ scheme: 'basic', parameters: { realm: h.issuer } }]);
     assert.deepEqual(await err.response.json(), { error: 'invalid_client', error_description: 'client authentication failed' });
   });
+});
+
+test('interop: a token oauth4webapi obtained is accepted by the certbound guard over the same mTLS identity, and refused with another', async () => {
+  const { createGuard } = await import('../../src/resource/guard.ts');
+  const { withGuard } = await import('../../src/resource/adapters/node.ts');
+  const { startApi } = await import('../helpers/api.ts');
+  const guard = createGuard({ issuer: h.issuer, ca: a.ca, audience: API.acmeOrders });
+  const api = await startApi(withGuard(guard, (_req, res, auth) => res.end(String(auth.claims.client_id))));
+  try {
+    const { access_token } = await tokenForAcmeA();
+    const url = new URL(`${api.url}/orders`);
+    const call = (t: Transport) => oauth.protectedResourceRequest(access_token, 'GET', url, new Headers(), null, { [oauth.customFetch]: t.fetch as unknown as (u: string, o: oauth.CustomFetchOptions<string, oauth.ProtectedResourceRequestBody>) => Promise<Response> });
+    const ok = await call(transport(a, api.ca));
+    assert.equal(ok.status, 200);
+    assert.equal(await ok.text(), 'acme-a');
+    // oauth4webapi turns the guard's RFC 6750 challenge into its typed challenge error.
+    await assert.rejects(call(transport(await credentials('globex-g'), api.ca)), (err: unknown) => {
+      assert.ok(err instanceof oauth.WWWAuthenticateChallengeError);
+      assert.equal(err.status, 401);
+      assert.equal(err.cause[0]?.parameters.error, 'invalid_token');
+      return true;
+    });
+  } finally {
+    await api.close();
+    await guard.close();
+  }
 });
