@@ -1,7 +1,8 @@
 // A minimal plain-HTTP client for tests of an app behind a TLS-terminating proxy: one fresh
 // connection per request, from a chosen loopback address (the "proxy" or anyone else), with
 // repeated header lines when a value is an array.
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpRequest } from 'node:http';
+import { collect, type Response } from './https.ts';
 
 export interface PlainRequestOptions {
   readonly method?: string;
@@ -11,13 +12,8 @@ export interface PlainRequestOptions {
   readonly localAddress?: string;
 }
 
-export interface PlainResponse {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly text: string;
-  /** The body parsed as JSON, or undefined when it is not JSON. */
-  readonly json: Record<string, unknown> | undefined;
-}
+/** The answer, as the HTTPS helper reads it. */
+export type PlainResponse = Response;
 
 /** Sends one request to `url` (http://127.0.0.1:PORT/…) over a new connection. */
 export function sendPlain(url: string, options: PlainRequestOptions = {}): Promise<PlainResponse> {
@@ -33,21 +29,7 @@ export function sendPlain(url: string, options: PlainRequestOptions = {}): Promi
         ...(options.localAddress ? { localAddress: options.localAddress } : {}),
         agent: false,
       },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: Record<string, unknown> | undefined;
-          try {
-            json = JSON.parse(text) as Record<string, unknown>;
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-        });
-        res.on('error', reject);
-      },
+      (res) => collect(res).then(resolve, reject),
     );
     req.on('error', reject);
     if (options.body !== undefined) req.write(options.body);

@@ -1,7 +1,7 @@
 // A minimal HTTPS client for tests: one fresh TLS connection per request, an optional
 // client certificate, and the raw status, headers and body of the answer.
 import { request as httpsRequest } from 'node:https';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 
 export interface TlsIdentity {
   readonly cert?: string;
@@ -24,6 +24,25 @@ export interface Response {
   readonly text: string;
   /** The body parsed as JSON, or undefined when it is not JSON. */
   readonly json: Record<string, unknown> | undefined;
+}
+
+/** Reads a whole answer: status, headers, text, and the text as JSON when it is JSON. */
+export function collect(res: IncomingMessage): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      let json: Record<string, unknown> | undefined;
+      try {
+        json = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        json = undefined;
+      }
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+    });
+    res.on('error', reject);
+  });
 }
 
 /** Encodes a form, repeating a name for array values. */
@@ -56,21 +75,7 @@ export function send(url: string, options: RequestOptions): Promise<Response> {
         ...(options.identity?.cert ? { cert: options.identity.cert, key: options.identity.key } : {}),
         agent: false,
       },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: Record<string, unknown> | undefined;
-          try {
-            json = JSON.parse(text) as Record<string, unknown>;
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-        });
-        res.on('error', reject);
-      },
+      (res) => collect(res).then(resolve, reject),
     );
     req.on('error', reject);
     if (body !== undefined) req.write(body);
