@@ -11,7 +11,7 @@ const BODY_LINE = /^[A-Za-z0-9+/=]+$/;
 const BLANK = /^[ \t]*$/;
 
 /**
- * Decodes 1 to `max` PEM certificate blocks to DER, in order. Refused: any other label (a
+ * Decodes 1 to `max` PEM certificate blocks to DER, in order. Refused: every other label (a
  * `PRIVATE KEY` above all), explanatory text or junk outside the blocks, encapsulated
  * headers, blank or non-base64 lines inside a block, a block without its END line, and
  * non-canonical base64. Lines end in LF or CRLF.
