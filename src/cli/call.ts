@@ -22,7 +22,8 @@ prints the status line, then the body. Exits 0 for a 2xx answer, 1 otherwise.`,
     const headers: Record<string, string> = {};
     for (const header of values.header ?? []) {
       const colon = header.indexOf(':');
-      if (colon < 1) throw new UsageError(`-H '${header}' is not 'Name: value'`);
+      // The value is not echoed: a mistyped header may hold a credential.
+      if (colon < 1) throw new UsageError("an -H value is not 'Name: value'");
       headers[header.slice(0, colon).trim().toLowerCase()] = header.slice(colon + 1).trim();
     }
     if (values.data !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json';

@@ -69,7 +69,10 @@ export function createClient(options: ClientOptions): CertboundClient {
     let metadata: unknown;
     try {
       const res = await undiciFetch(metadataUrl(options.issuer), { dispatcher: await dispatcher(), headers: { accept: 'application/json' } });
-      if (res.status !== 200) throw new Error(`metadata answered ${res.status}`);
+      if (res.status !== 200) {
+        await res.body?.cancel();
+        throw new Error(`metadata answered ${res.status}`);
+      }
       metadata = await res.json();
     } catch (err) {
       throw new TemporarilyUnavailable('the token service metadata is unavailable', { cause: err });
@@ -101,9 +104,13 @@ export function createClient(options: ClientOptions): CertboundClient {
       throw new TemporarilyUnavailable('the token service is unreachable', { cause: err });
     }
     const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-    if (res.status !== 200 || typeof body['access_token'] !== 'string') {
+    if (res.status !== 200) {
       const error = typeof body['error'] === 'string' ? body['error'] : 'server_error';
       throw new OAuthError(error, res.status, typeof body['error_description'] === 'string' ? body['error_description'] : `token request answered ${res.status}`);
+    }
+    // RFC 6749 §7.1: a client MUST NOT use a token whose type it does not understand.
+    if (typeof body['access_token'] !== 'string' || typeof body['token_type'] !== 'string' || body['token_type'].toLowerCase() !== 'bearer') {
+      throw new OAuthError('server_error', 502, 'the token response is not a Bearer access token');
     }
     const expiresIn = typeof body['expires_in'] === 'number' ? body['expires_in'] : 60;
     return { accessToken: body['access_token'], renewAt: renewalTime(sent, expiresIn), response: body };

@@ -14,9 +14,11 @@ export function parseBearerAuthorization(values: readonly string[]): string | un
   if (values.length === 0) return undefined;
   if (values.length > 1) throw new InvalidRequest('more than one Authorization header');
   const value = values[0]!;
-  const space = value.indexOf(' ');
+  const space = value.search(/[ \t]/);
   const scheme = space === -1 ? value : value.slice(0, space);
   if (scheme.toLowerCase() !== 'bearer') return undefined;
+  // RFC 6750 §2.1: exactly one space separates the scheme from the credential.
+  if (space !== -1 && value[space] !== ' ') throw new InvalidRequest('malformed Bearer credentials');
   const token = space === -1 ? '' : value.slice(space + 1);
   if (!B64TOKEN.test(token)) throw new InvalidRequest('malformed Bearer credentials');
   return token;

@@ -36,7 +36,8 @@ export function mtlsEndpoints(expectedIssuer: string, metadata: unknown): Server
   if (m['issuer'] !== expectedIssuer) return undefined;
   const rawAliases = m['mtls_endpoint_aliases'];
   const aliases = typeof rawAliases === 'object' && rawAliases !== null ? (rawAliases as Record<string, unknown>) : {};
-  const endpoint = (name: string) => httpsUrl(aliases[name]) ?? httpsUrl(m[name]);
+  // RFC 8705 §5: a client using mTLS MUST use the alias when there is one; a malformed alias fails closed.
+  const endpoint = (name: string) => (aliases[name] === undefined ? httpsUrl(m[name]) : httpsUrl(aliases[name]));
   const tokenEndpoint = endpoint('token_endpoint');
   const jwksUri = httpsUrl(m['jwks_uri']);
   if (!tokenEndpoint || !jwksUri) return undefined;

@@ -11,7 +11,10 @@ export async function discover(issuer: string, fetch: BoundFetch, timeoutMs: num
   let metadata: unknown;
   try {
     const res = await fetch(metadataUrl(issuer), { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
-    if (res.status !== 200) throw new Error(`metadata answered ${res.status}`);
+    if (res.status !== 200) {
+      await res.body?.cancel();
+      throw new Error(`metadata answered ${res.status}`);
+    }
     metadata = await res.json();
   } catch (err) {
     throw new TemporarilyUnavailable('the token service metadata is unavailable', { cause: err });

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { ACCESS_TOKEN_TYPE } from '../core/access-token.ts';
 import { parseBearerAuthorization } from '../core/bearer.ts';
 import { boundThumbprint, thumbprintsEqual } from '../core/cnf.ts';
@@ -89,10 +89,15 @@ export function createGuard(options: GuardOptions): Guard {
   const realm = options.realm ?? audience[0]!;
 
   const http = boundFetch(options);
-  const keys = createKeyResolver(options, http.fetch, { timeout: fetchTimeout, cooldown: options.jwksCooldown ?? 30_000 });
-  const introspector: Introspector | null = options.introspection
-    ? createIntrospector(options.issuer, options.introspection, options, fetchTimeout)
-    : null;
+  let keys: JWTVerifyGetKey;
+  let introspector: Introspector | null;
+  try {
+    keys = createKeyResolver(options, http.fetch, { timeout: fetchTimeout, cooldown: options.jwksCooldown ?? 30_000 });
+    introspector = options.introspection ? createIntrospector(options.issuer, options.introspection, options, fetchTimeout) : null;
+  } catch (err) {
+    void http.close(); // a guard that cannot be built must not leave its agent open
+    throw err;
+  }
 
   const verified = verifiedTokens(clockTolerance);
 
@@ -106,10 +111,13 @@ export function createGuard(options: GuardOptions): Guard {
     realm,
     async verify(request, required = {}) {
       // RFC 6750 §2.2, §2.3 and §5.3: tokens in URLs or form bodies leak into logs; refuse them.
-      if (request.url !== undefined && /[?&]access_token=/.test(request.url)) throw new InvalidRequest('send the access token in the Authorization header only');
+      // A token offered only there is no supported credential (401, bare challenge); next to a header it is two (400).
       const body = request.body;
-      if (typeof body === 'object' && body !== null && 'access_token' in body) throw new InvalidRequest('send the access token in the Authorization header only');
+      const misplaced =
+        (request.url !== undefined && /[?&]access_token=/.test(request.url)) ||
+        (typeof body === 'object' && body !== null && 'access_token' in body);
       const token = parseBearerAuthorization(headerValues(request.rawHeaders, 'authorization'));
+      if (misplaced && token !== undefined) throw new InvalidRequest('send the access token in the Authorization header only');
       if (token === undefined) throw new MissingToken();
       if (token.length > MAX_TOKEN_LENGTH) throw new InvalidToken('the access token is too long');
       // Read before verifying: a certificate header from an untrusted peer fails the request whatever the token.
@@ -141,7 +149,7 @@ export function createGuard(options: GuardOptions): Guard {
         if (typeof claims['client_id'] !== 'string') throw new InvalidToken('the access token has no client_id');
         const declared = claims['scope'];
         if (declared !== undefined && typeof declared !== 'string') throw new InvalidToken('the access token scope is malformed');
-        verified.set(token, claims);
+        verified.set(token, claims, now);
       }
       const scope = claims['scope'] as string | undefined;
 
@@ -168,8 +176,7 @@ export function createGuard(options: GuardOptions): Guard {
       };
     },
     async close() {
-      await http.close();
-      await introspector?.close();
+      await Promise.allSettled([http.close(), introspector?.close()]);
     },
   };
 }
@@ -180,18 +187,21 @@ export function createGuard(options: GuardOptions): Guard {
  * request — the certificate binding, the scopes, introspection — is still checked every time.
  */
 function verifiedTokens(clockTolerance: number) {
-  const cache = new Map<string, JWTPayload>();
+  const cache = new Map<string, { claims: JWTPayload; until: number }>();
   const LIMIT = 10_000;
+  // Re-verified at least this often, so a signing key withdrawn from the JWKS stops its tokens within a minute.
+  const REVERIFY_SECONDS = 60;
   return {
     get(token: string, now: number): JWTPayload | undefined {
-      const claims = cache.get(token);
-      if (claims && (claims.exp as number) + clockTolerance > now) return claims;
-      if (claims) cache.delete(token);
+      const entry = cache.get(token);
+      if (entry && entry.until > now) return entry.claims;
+      if (entry) cache.delete(token);
       return undefined;
     },
-    set(token: string, claims: JWTPayload): void {
+    set(token: string, claims: JWTPayload, now: number): void {
       if (cache.size >= LIMIT) cache.delete(cache.keys().next().value!);
-      cache.set(token, claims);
+      // Frozen: the same claims object reaches every request's handler.
+      cache.set(token, { claims: Object.freeze(claims), until: Math.min((claims.exp as number) + clockTolerance, now + REVERIFY_SECONDS) });
     },
   };
 }

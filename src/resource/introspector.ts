@@ -48,8 +48,13 @@ export function createIntrospector(issuer: string, options: IntrospectionOptions
         body: new URLSearchParams({ token, client_id: options.clientId, token_type_hint: 'access_token' }).toString(),
         signal: AbortSignal.timeout(timeoutMs),
       });
-      if (res.status !== 200) throw new Error(`introspection answered ${res.status}`);
-      return (await res.json()) as Record<string, unknown>;
+      if (res.status !== 200) {
+        await res.body?.cancel();
+        throw new Error(`introspection answered ${res.status}`);
+      }
+      const answer: unknown = await res.json();
+      if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) throw new Error('introspection answer is not an object');
+      return answer as Record<string, unknown>;
     } catch (err) {
       throw new TemporarilyUnavailable('the token service cannot introspect the token now', { cause: err });
     }

@@ -321,6 +321,7 @@ describe('RFC 8414 discovery and RFC 8705 §5 mtls_endpoint_aliases', () => {
     const tls = await serverCredentials();
     metadata = createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
       requests.push(`${req.method} ${req.url}`);
+      if (req.method === 'POST' && req.url === '/token') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(tokenAnswer));
       if (req.url !== '/.well-known/oauth-authorization-server') return void res.writeHead(404).end();
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document(url)));
     });
@@ -328,6 +329,28 @@ describe('RFC 8414 discovery and RFC 8705 §5 mtls_endpoint_aliases', () => {
     url = `https://localhost:${(metadata.address() as AddressInfo).port}`;
   });
   after(() => new Promise<void>((resolve) => (metadata.closeAllConnections(), metadata.close(() => resolve()))));
+
+  /** What this server's own /token answers. */
+  let tokenAnswer: Record<string, unknown> = {};
+
+  test('RFC 6749 §7.1: a token of a type the client does not understand (DPoP, none) is not used: OAuthError server_error, 502', async () => {
+    await serve({ issuer: 'ISSUER', token_endpoint: 'ISSUER/token', jwks_uri: 'WORLD/jwks' });
+    for (const answer of [{ access_token: 'x', token_type: 'DPoP', expires_in: 60 }, { access_token: 'x', expires_in: 60 }, { token_type: 'Bearer' }]) {
+      tokenAnswer = answer;
+      const err = await client({ issuer: url }).getToken().then(() => assert.fail(`accepted ${JSON.stringify(answer)}`), (e: unknown) => e);
+      assert.ok(err instanceof OAuthError, JSON.stringify(answer));
+      assert.equal(err.error, 'server_error');
+      assert.equal(err.status, 502);
+    }
+  });
+
+  test('checklist 45 (MUST): a token endpoint alias that is not an https URL fails closed (503); the non-mTLS endpoint is never used', async () => {
+    await serve({ issuer: 'ISSUER', token_endpoint: 'WORLD/token', jwks_uri: 'WORLD/jwks', mtls_endpoint_aliases: { token_endpoint: 'PLAIN/token' } });
+    const start = await issued();
+    const err = await client({ issuer: url }).getToken().then(() => assert.fail('a malformed alias was ignored'), (e: unknown) => e);
+    assert.ok(err instanceof TemporarilyUnavailable);
+    assert.equal(await issued(), start);
+  });
 
   /** Metadata served for the issuer `url`, with `CLOSED` replaced by the URL of a port nobody listens on. */
   const serve = async (doc: Record<string, unknown>) => {
@@ -350,8 +373,8 @@ describe('RFC 8414 discovery and RFC 8705 §5 mtls_endpoint_aliases', () => {
     assert.deepEqual(requests, ['GET /.well-known/oauth-authorization-server']);
   });
 
-  test('checklist 46: with no alias for the token endpoint (or an alias that is not an https URL), the top-level token_endpoint is used', async () => {
-    for (const aliases of [undefined, { introspection_endpoint: 'CLOSED/introspect' }, { token_endpoint: 'PLAIN/token' }]) {
+  test('checklist 46: with no alias for the token endpoint, the top-level token_endpoint is used', async () => {
+    for (const aliases of [undefined, { introspection_endpoint: 'CLOSED/introspect' }]) {
       await serve({ issuer: 'ISSUER', token_endpoint: 'WORLD/token', jwks_uri: 'WORLD/jwks', ...(aliases ? { mtls_endpoint_aliases: aliases } : {}) });
       const token = await client({ issuer: url }).getToken();
       assert.equal(jwtPayload(token.accessToken)['iss'], h.issuer, JSON.stringify(aliases));

@@ -39,10 +39,14 @@ describe('mtlsEndpoints', () => {
     });
   });
 
-  test('checklist 46: an endpoint absent from the aliases (or no aliases, or an alias that is not an https URL) is the top-level one', () => {
-    for (const aliases of [undefined, null, 'nope', {}, { revocation_endpoint: 'https://mtls.as.example/revoke' }, { token_endpoint: 'http://mtls.as.example/token' }, { token_endpoint: 42 }]) {
+  test('checklist 46: an endpoint absent from the aliases (or no aliases) is the top-level one', () => {
+    for (const aliases of [undefined, null, 'nope', {}, { revocation_endpoint: 'https://mtls.as.example/revoke' }]) {
       const found = mtlsEndpoints(ISSUER, { ...base, mtls_endpoint_aliases: aliases });
       assert.equal(found?.tokenEndpoint, `${ISSUER}/token`, JSON.stringify(aliases));
+    }
+    // Checklist 45 (MUST): an alias that is present but not an https URL fails closed, never falls back to the non-mTLS endpoint.
+    for (const token_endpoint of ['http://mtls.as.example/token', 42]) {
+      assert.equal(mtlsEndpoints(ISSUER, { ...base, mtls_endpoint_aliases: { token_endpoint } }), undefined, String(token_endpoint));
     }
     assert.equal(mtlsEndpoints(ISSUER, base)?.introspectionEndpoint, undefined);
   });

@@ -123,3 +123,34 @@ test('RFC 8725 §3.1: the guard refuses to be configured with none or an HMAC al
     assert.throws(() => createGuard({ issuer: ISSUER, jwks: { keys: [] }, audience: AUDIENCE, algorithms }), { code: 'ERR_INVALID_ARG_VALUE' });
   }
 });
+
+test('node adapter: a handler that throws is answered 500 server_error without detail, and the server keeps serving', async () => {
+  const failing = await startApi(withGuard(guard, () => {
+    throw new Error('database password is hunter2');
+  }));
+  try {
+    const token = await mint({ cnf: { 'x5t#S256': thumbprint(a.cert) } });
+    const res = await send(`${failing.url}/`, { ca: failing.ca, identity: a, headers: { authorization: `Bearer ${token}` } });
+    assert.equal(res.status, 500);
+    assert.deepEqual(res.json, { error: 'server_error' });
+    assert.ok(!res.text.includes('hunter2'));
+    assert.equal((await send(`${failing.url}/`, { ca: failing.ca, identity: a, headers: { authorization: `Bearer ${token}` } })).status, 500, 'still serving');
+  } finally {
+    await failing.close();
+  }
+});
+
+test('verified claims are frozen: one request\'s handler cannot change what the next one sees', async () => {
+  let seen: unknown;
+  const probe = await startApi(withGuard(guard, (_req, res, auth) => {
+    seen = Object.isFrozen(auth.claims);
+    res.end('ok');
+  }));
+  try {
+    const token = await mint({ cnf: { 'x5t#S256': thumbprint(a.cert) } });
+    assert.equal((await send(`${probe.url}/`, { ca: probe.ca, identity: a, headers: { authorization: `Bearer ${token}` } })).status, 200);
+    assert.equal(seen, true);
+  } finally {
+    await probe.close();
+  }
+});

@@ -21,6 +21,14 @@ export function withGuard(guard: Guard, handler: GuardedHandler, required: { rea
       response.writeHead(answer.status, answer.headers).end(JSON.stringify(answer.body));
       return;
     }
-    await handler(request, response, auth);
+    try {
+      await handler(request, response, auth);
+    } catch (err) {
+      // An unhandled rejection would take the whole server down: answer 500, without detail.
+      if (!response.headersSent) {
+        const answer = errorResponse(err, guard.realm);
+        response.writeHead(answer.status, answer.headers).end(JSON.stringify(answer.body));
+      } else response.destroy();
+    }
   };
 }
