@@ -173,7 +173,7 @@ describe('certbound call', () => {
     const cases: [string[], RegExp][] = [
       [['call', ...as()], /expected: certbound call <url>/],
       [['call', 'not a url', ...as()], /'not a url' is not a URL/],
-      [['call', `${api.url}/`, ...as(['-H', 'novalue'])], /-H 'novalue' is not 'Name: value'/],
+      [['call', `${api.url}/`, ...as(['-H', 'novalue'])], /an -H value is not 'Name: value'/],
       [['call', `${api.url}/`, ...as().slice(2)], /--cert is required/],
     ];
     for (const [args, message] of cases) {
@@ -181,5 +181,8 @@ describe('certbound call', () => {
       assert.equal(code, 2, args.join(' '));
       assert.match(stderr, message);
     }
+    // A mistyped header may hold a credential: it is never echoed.
+    const { stderr } = await run(['call', `${api.url}/`, ...as(['-H', 'Authorization Bearer s3cr3t'])]);
+    assert.ok(!stderr.includes('s3cr3t'), stderr);
   });
 });
