@@ -111,13 +111,11 @@ export function createGuard(options: GuardOptions): Guard {
     realm,
     async verify(request, required = {}) {
       // RFC 6750 §2.2, §2.3 and §5.3: tokens in URLs or form bodies leak into logs; refuse them.
-      // A token offered only there is no supported credential (401, bare challenge); next to a header it is two (400).
+      // RFC 6750 §2.2, §2.3 and §5.3: tokens in URLs or form bodies leak into logs; refuse them, alone or beside a header.
       const body = request.body;
-      const misplaced =
-        (request.url !== undefined && /[?&]access_token=/.test(request.url)) ||
-        (typeof body === 'object' && body !== null && 'access_token' in body);
+      if (request.url !== undefined && /[?&]access_token=/.test(request.url)) throw new InvalidRequest('send the access token in the Authorization header only');
+      if (typeof body === 'object' && body !== null && 'access_token' in body) throw new InvalidRequest('send the access token in the Authorization header only');
       const token = parseBearerAuthorization(headerValues(request.rawHeaders, 'authorization'));
-      if (misplaced && token !== undefined) throw new InvalidRequest('send the access token in the Authorization header only');
       if (token === undefined) throw new MissingToken();
       if (token.length > MAX_TOKEN_LENGTH) throw new InvalidToken('the access token is too long');
       // Read before verifying: a certificate header from an untrusted peer fails the request whatever the token.
