@@ -108,7 +108,8 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
       };
       await initDataDir(store, dir, issuerSan(new URL(provisional)));
       const demo = values['seed-demo'] ? await seedDemo(store, dir) : null;
-      const logger = pino({ level: values['log-level'] ?? 'info' }, pino.destination(2));
+      // Asynchronous writes, not a blocking write per log line: logging stays off the request path.
+      const logger = pino({ level: values['log-level'] ?? 'info' }, pino.destination({ dest: 2, sync: false }));
       const service = await startTokenService({
         store,
         issuer: values.issuer ?? ((actual: number) => `https://localhost:${actual}`),
@@ -128,6 +129,7 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
       });
       await stopped;
       await service.close();
+      logger.flush();
       return 0;
     } finally {
       await store?.close();

@@ -1,6 +1,6 @@
 import { Agent, fetch as undiciFetch, type RequestInit, type Response } from 'undici';
 import { OAuthError, TemporarilyUnavailable } from '../core/errors.ts';
-import { metadataUrl, mtlsEndpoints, type ServerEndpoints } from '../core/server-metadata.ts';
+import { discoverEndpoints, type ServerEndpoints } from '../core/server-metadata.ts';
 import { identityLoader, type IdentitySource } from './identity.ts';
 import { renewalTime, TokenCache, type CachedToken } from './token-cache.ts';
 
@@ -65,22 +65,8 @@ export function createClient(options: ClientOptions): CertboundClient {
     return agent;
   };
 
-  const discover = async (): Promise<ServerEndpoints> => {
-    let metadata: unknown;
-    try {
-      const res = await undiciFetch(metadataUrl(options.issuer), { dispatcher: await dispatcher(), headers: { accept: 'application/json' } });
-      if (res.status !== 200) {
-        await res.body?.cancel();
-        throw new Error(`metadata answered ${res.status}`);
-      }
-      metadata = await res.json();
-    } catch (err) {
-      throw new TemporarilyUnavailable('the token service metadata is unavailable', { cause: err });
-    }
-    const found = mtlsEndpoints(options.issuer, metadata);
-    if (!found) throw new TemporarilyUnavailable('the token service metadata does not match the issuer');
-    return found;
-  };
+  const discover = async (): Promise<ServerEndpoints> =>
+    discoverEndpoints(options.issuer, async (url) => undiciFetch(url, { dispatcher: await dispatcher(), headers: { accept: 'application/json' } }));
 
   const requestToken = async (scope: string | undefined, resource: string | undefined): Promise<CachedToken> => {
     endpoints ??= discover().catch((err: unknown) => {

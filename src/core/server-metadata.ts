@@ -1,3 +1,5 @@
+import { TemporarilyUnavailable } from './errors.ts';
+
 /** The endpoints a client or resource server needs from a token service's metadata. */
 export interface ServerEndpoints {
   readonly issuer: string;
@@ -48,4 +50,35 @@ export function mtlsEndpoints(expectedIssuer: string, metadata: unknown): Server
     introspectionEndpoint: endpoint('introspection_endpoint'),
     revocationEndpoint: endpoint('revocation_endpoint'),
   };
+}
+
+/** The little of an HTTP answer discovery reads; the caller's fetch does the I/O. */
+export interface MetadataResponse {
+  readonly status: number;
+  json(): Promise<unknown>;
+  readonly body?: { cancel(): Promise<void> } | null;
+}
+
+/**
+ * RFC 8414 discovery with the fetch passed in (the caller's dispatcher, identity and timeout):
+ * reads the well-known metadata of `issuer` and returns its mTLS endpoints. An unreachable
+ * service, or metadata naming another issuer, is 503 `temporarily_unavailable`: nothing can
+ * be trusted from it, and nothing is guessed.
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-3
+ */
+export async function discoverEndpoints(issuer: string, get: (url: string) => Promise<MetadataResponse>): Promise<ServerEndpoints> {
+  let metadata: unknown;
+  try {
+    const res = await get(metadataUrl(issuer));
+    if (res.status !== 200) {
+      await res.body?.cancel(); // release the connection now, not at garbage collection
+      throw new Error(`metadata answered ${res.status}`);
+    }
+    metadata = await res.json();
+  } catch (err) {
+    throw new TemporarilyUnavailable('the token service metadata is unavailable', { cause: err });
+  }
+  const endpoints = mtlsEndpoints(issuer, metadata);
+  if (!endpoints) throw new TemporarilyUnavailable('the token service metadata does not match the configured issuer');
+  return endpoints;
 }

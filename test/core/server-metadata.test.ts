@@ -2,7 +2,8 @@
 // mtls_endpoint_aliases (checklist 45–47).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { metadataUrl, mtlsEndpoints } from '../../src/core/server-metadata.ts';
+import { TemporarilyUnavailable } from '../../src/core/errors.ts';
+import { discoverEndpoints, metadataUrl, mtlsEndpoints, type MetadataResponse } from '../../src/core/server-metadata.ts';
 
 const ISSUER = 'https://as.example';
 
@@ -71,5 +72,35 @@ describe('mtlsEndpoints', () => {
     ]) {
       assert.equal(mtlsEndpoints(ISSUER, metadata), undefined, JSON.stringify(metadata));
     }
+  });
+});
+
+describe('discoverEndpoints (the fetch is the caller\'s; these answers stand in for it)', () => {
+  const base = { issuer: ISSUER, token_endpoint: `${ISSUER}/token`, jwks_uri: `${ISSUER}/jwks` };
+  const answer = (status: number, json: unknown) => {
+    let cancelled = false;
+    const res: MetadataResponse = { status, json: async () => json, body: { cancel: async () => void (cancelled = true) } };
+    return { res, cancelled: () => cancelled };
+  };
+
+  test('RFC 8414 §3: asks the well-known URL and returns the mTLS endpoints', async () => {
+    const asked: string[] = [];
+    const found = await discoverEndpoints(ISSUER, async (url) => {
+      asked.push(url);
+      return answer(200, base).res;
+    });
+    assert.deepEqual(asked, [`${ISSUER}/.well-known/oauth-authorization-server`]);
+    assert.equal(found.tokenEndpoint, `${ISSUER}/token`);
+  });
+
+  test('a non-200 answer is 503 temporarily_unavailable, and its body is released', async () => {
+    const a = answer(404, {});
+    await assert.rejects(discoverEndpoints(ISSUER, async () => a.res), (err: unknown) => err instanceof TemporarilyUnavailable && err.status === 503);
+    assert.equal(a.cancelled(), true);
+  });
+
+  test('an unreachable service, or metadata of another issuer, is 503 temporarily_unavailable', async () => {
+    await assert.rejects(discoverEndpoints(ISSUER, async () => Promise.reject(new TypeError('fetch failed'))), TemporarilyUnavailable);
+    await assert.rejects(discoverEndpoints(ISSUER, async () => answer(200, { ...base, issuer: 'https://other.example' }).res), TemporarilyUnavailable);
   });
 });
