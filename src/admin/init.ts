@@ -1,3 +1,4 @@
+import { certificateFingerprint } from '../core/thumbprint.ts';
 import { writeFile, chmod } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
 import { CertboundError } from '../core/certbound-error.ts';
@@ -81,7 +82,7 @@ export async function initDataDir(store: Store, dir: string, extraSans: readonly
   let root = await store.getAuthority(PLATFORM_CA);
   if (!root) {
     const ca = await createRootCa({ commonName: 'certbound platform root CA' });
-    await store.addAuthority({ id: PLATFORM_CA, partnerId: null, certPem: ca.certPem, keyPkcs8: ca.keyPkcs8 });
+    await store.addAuthority({ id: PLATFORM_CA, partnerId: null, certPem: ca.certPem, fingerprint: certificateFingerprint(new X509Certificate(ca.certPem).raw), keyPkcs8: ca.keyPkcs8 });
     root = (await store.getAuthority(PLATFORM_CA))!;
     created.push('platform root CA');
   }

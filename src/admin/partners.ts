@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { certificateFingerprint } from '../core/thumbprint.ts';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import type { Partner } from '../core/model.ts';
 import { createIssuingCa } from '../pki/ca.ts';
 import type { Store } from '../storage/store.ts';
@@ -26,7 +27,7 @@ export async function addPartner(store: Store, id: string): Promise<Partner> {
   });
   return store.transaction(async (tx) => {
     const partner = await tx.addPartner(id);
-    await tx.addAuthority({ id: `partner:${id}`, partnerId: id, certPem: ca.certPem, keyPkcs8: ca.keyPkcs8 });
+    await tx.addAuthority({ id: `partner:${id}`, partnerId: id, certPem: ca.certPem, fingerprint: certificateFingerprint(new X509Certificate(ca.certPem).raw), keyPkcs8: ca.keyPkcs8 });
     return partner;
   });
 }

@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   ERR_CERTBOUND_FORBIDDEN: "The change would cross partners (e.g. granting another partner's resource).",
   ERR_CERTBOUND_NOT_INITIALISED: 'The data directory lacks what the command needs (CA, TLS certificate, signing key): run certbound init.',
   ERR_CERTBOUND_NO_CA_KEY: "certbound does not hold the private key of the partner's CA, so it cannot issue from it.",
+  ERR_CERTBOUND_DATABASE_UNAVAILABLE: 'The PostgreSQL server could not be reached or refused the connection (address, credentials, TLS).',
 } as const;
 
 /** A stable library error code. */

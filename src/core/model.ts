@@ -43,6 +43,20 @@ export interface Resource {
   readonly uri: string;
   /** The partner that owns the resource, or null for a platform resource. */
   readonly partnerId: string | null;
+  /** The scopes the API defines; empty when it names none (grants are then taken as given). */
+  readonly scopes: readonly string[];
+  readonly createdAt: Date;
+}
+
+/**
+ * Permission for a partner's clients (clientId null) or one client to get tokens for a
+ * resource, with at most these scopes.
+ */
+export interface Grant {
+  readonly resourceUri: string;
+  readonly partnerId: string;
+  readonly clientId: string | null;
+  readonly scopes: readonly string[];
   readonly createdAt: Date;
 }
 
@@ -76,17 +90,78 @@ export interface ClientCertificate {
   readonly thumbprint: string;
   readonly pem: string;
   readonly createdAt: Date;
+  /** When it stopped authenticating the client (rotation), or null while it still does. */
+  readonly retiredAt: Date | null;
 }
 
-/** A certificate authority held by certbound: the platform root or a partner's issuing CA. */
+/**
+ * A CA certbound trusts: the platform root, a partner's issuing CA that certbound holds, or a
+ * partner's own CA imported without its key. A partner's CAs are its trust anchors.
+ */
 export interface CertificateAuthority {
-  /** `platform` for the root, `partner:<id>` for a partner's issuing CA. */
+  /** `platform` for the root, `partner:<id>` for a partner's issuing CA, `partner:<id>:<fingerprint>` for an imported one. */
   readonly id: string;
   readonly partnerId: string | null;
   readonly certPem: string;
+  /** Lowercase hex SHA-256 of the DER certificate: how anchors are compared, never by name. */
+  readonly fingerprint: string;
   /** PKCS#8 DER of the CA's private key, or null for a CA imported without its key. */
   readonly keyPkcs8: Uint8Array | null;
+  /** Where an imported CA's CRL is fetched from (file path or http(s) URL), or null. */
+  readonly crlSource: string | null;
   readonly createdAt: Date;
+}
+
+/** A certificate that no longer authenticates anyone. */
+export interface RevokedCertificate {
+  /** `x5t#S256` of the certificate. */
+  readonly thumbprint: string;
+  /** Serial (lowercase hex) and issuing CA id, when a certbound CA issued it. */
+  readonly serial: string | null;
+  readonly issuerId: string | null;
+  readonly partnerId: string | null;
+  readonly clientId: string | null;
+  /** An RFC 5280 CRLReason name, e.g. `keyCompromise`, `superseded`, `unspecified`. */
+  readonly reason: string;
+  readonly revokedAt: Date;
+}
+
+/** Every access token of a client or of a partner's clients issued at or before `cutoff` is revoked. */
+export interface TokenCutoff {
+  readonly subjectKind: 'client' | 'partner';
+  readonly subjectId: string;
+  readonly cutoff: Date;
+}
+
+/** A certificate that authenticates an administrator on the admin API, pinned by thumbprint. */
+export interface AdminCertificate {
+  readonly thumbprint: string;
+  readonly name: string;
+  readonly certPem: string;
+  readonly createdAt: Date;
+}
+
+/** One audited happening: a token issued or refused, a failed authentication, an admin change. Never a secret. */
+export interface AuditEvent {
+  readonly at: Date;
+  /** `token.issued`, `token.denied`, `introspection.denied`, `admin.<operation>`, … */
+  readonly event: string;
+  readonly outcome: 'success' | 'denied';
+  /** The OAuth error code or the refusal's reason, for a denial. */
+  readonly reason?: string | null;
+  /** Who acted: the administrator's certificate name, `local` for the CLI on the data directory. */
+  readonly actor?: string | null;
+  readonly partnerId?: string | null;
+  readonly clientId?: string | null;
+  readonly thumbprint?: string | null;
+  readonly serial?: string | null;
+  readonly resource?: string | null;
+  readonly detail?: Readonly<Record<string, unknown>> | null;
+}
+
+/** A stored audit event, with its sequence number. */
+export interface StoredAuditEvent extends AuditEvent {
+  readonly id: number;
 }
 
 /** A JWS signing key of the token service. */

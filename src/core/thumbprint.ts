@@ -24,3 +24,8 @@ export function isThumbprint(value: unknown): value is Thumbprint {
   // 43 chars carry 258 bits; the last char must leave the two spare bits zero to be canonical.
   return typeof value === 'string' && THUMBPRINT.test(value) && 'AEIMQUYcgkosw048'.includes(value.at(-1) ?? '');
 }
+
+/** A CA certificate's SHA-256 fingerprint (lowercase hex over its DER): how trust anchors are identified, never by name. */
+export function certificateFingerprint(der: Uint8Array): string {
+  return createHash('sha256').update(der).digest('hex');
+}

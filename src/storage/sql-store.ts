@@ -1,19 +1,25 @@
 import type {
+  AdminCertificate,
+  AuditEvent,
   AuthMethod,
   CertificateAuthority,
   Client,
   ClientCertificate,
+  Grant,
   IssuedCertificate,
   Partner,
   Resource,
+  RevokedCertificate,
   SigningKey,
   Status,
   SubjectMatcher,
   SubjectMatcherKind,
+  StoredAuditEvent,
   TlsCredential,
+  TokenCutoff,
 } from '../core/model.ts';
 import type { Database, Queryable } from './database.ts';
-import type { NewClient, Store } from './store.ts';
+import type { AuditQuery, NewAuthority, NewClient, Store } from './store.ts';
 
 interface ClientRow {
   id: string;
@@ -56,17 +62,72 @@ function toClient(row: ClientRow): Client {
   };
 }
 
-function toAuthority(row: { id: string; partner_id: string | null; cert_pem: string; key_pkcs8: Uint8Array | null; created_at: Date }): CertificateAuthority {
-  return { id: row.id, partnerId: row.partner_id, certPem: row.cert_pem, keyPkcs8: row.key_pkcs8, createdAt: row.created_at };
+interface AuthorityRow {
+  id: string;
+  partner_id: string | null;
+  cert_pem: string;
+  fingerprint: string;
+  key_pkcs8: Uint8Array | null;
+  crl_source: string | null;
+  created_at: Date;
+}
+
+function toAuthority(row: AuthorityRow): CertificateAuthority {
+  return {
+    id: row.id,
+    partnerId: row.partner_id,
+    certPem: row.cert_pem,
+    fingerprint: row.fingerprint,
+    keyPkcs8: row.key_pkcs8,
+    crlSource: row.crl_source,
+    createdAt: row.created_at,
+  };
 }
 
 function toPartner(row: { id: string; status: Status; created_at: Date }): Partner {
   return { id: row.id, status: row.status, createdAt: row.created_at };
 }
 
-function toResource(row: { uri: string; partner_id: string | null; created_at: Date }): Resource {
-  return { uri: row.uri, partnerId: row.partner_id, createdAt: row.created_at };
+function toResource(row: { uri: string; partner_id: string | null; scopes: string[]; created_at: Date }): Resource {
+  return { uri: row.uri, partnerId: row.partner_id, scopes: row.scopes, createdAt: row.created_at };
 }
+
+function toGrant(row: { resource_uri: string; partner_id: string; client_id: string | null; scopes: string[]; created_at: Date }): Grant {
+  return { resourceUri: row.resource_uri, partnerId: row.partner_id, clientId: row.client_id, scopes: row.scopes, createdAt: row.created_at };
+}
+
+interface AuditRow {
+  id: number | string;
+  at: Date;
+  event: string;
+  outcome: AuditEvent['outcome'];
+  reason: string | null;
+  actor: string | null;
+  partner_id: string | null;
+  client_id: string | null;
+  thumbprint: string | null;
+  serial: string | null;
+  resource: string | null;
+  detail: Record<string, unknown> | null;
+}
+
+function toAuditEvent(r: AuditRow): StoredAuditEvent {
+  return {
+    id: Number(r.id),
+    at: r.at,
+    event: r.event,
+    outcome: r.outcome,
+    reason: r.reason,
+    actor: r.actor,
+    partnerId: r.partner_id,
+    clientId: r.client_id,
+    thumbprint: r.thumbprint,
+    serial: r.serial,
+    resource: r.resource,
+    detail: r.detail,
+  };
+}
+
 
 /** The Store over any PostgreSQL-compatible database: the same SQL for PGlite and a server. */
 export class SqlStore implements Store {
@@ -104,22 +165,28 @@ export class SqlStore implements Store {
   }
 
   async getAuthority(id: string): Promise<CertificateAuthority | null> {
-    const [row] = await this.#rows<Parameters<typeof toAuthority>[0]>('SELECT * FROM certificate_authorities WHERE id = $1', [id]);
+    const [row] = await this.#rows<AuthorityRow>('SELECT * FROM certificate_authorities WHERE id = $1', [id]);
     return row ? toAuthority(row) : null;
   }
 
   async listAuthorities(): Promise<CertificateAuthority[]> {
-    const rows = await this.#rows<Parameters<typeof toAuthority>[0]>('SELECT * FROM certificate_authorities ORDER BY created_at, id');
+    const rows = await this.#rows<AuthorityRow>('SELECT * FROM certificate_authorities ORDER BY created_at, id');
     return rows.map(toAuthority);
   }
 
-  async addAuthority(ca: Omit<CertificateAuthority, 'createdAt'>): Promise<void> {
-    await this.#rows('INSERT INTO certificate_authorities (id, partner_id, cert_pem, key_pkcs8) VALUES ($1, $2, $3, $4)', [
-      ca.id,
-      ca.partnerId,
-      ca.certPem,
-      ca.keyPkcs8,
-    ]);
+  async addAuthority(ca: NewAuthority): Promise<void> {
+    await this.#rows(
+      'INSERT INTO certificate_authorities (id, partner_id, cert_pem, fingerprint, key_pkcs8, crl_source) VALUES ($1, $2, $3, $4, $5, $6)',
+      [ca.id, ca.partnerId, ca.certPem, ca.fingerprint, ca.keyPkcs8, ca.crlSource ?? null],
+    );
+  }
+
+  async removeAuthority(id: string): Promise<boolean> {
+    return (await this.#rows('DELETE FROM certificate_authorities WHERE id = $1 RETURNING id', [id])).length > 0;
+  }
+
+  async setAuthorityCrlSource(id: string, source: string | null): Promise<void> {
+    await this.#rows('UPDATE certificate_authorities SET crl_source = $2 WHERE id = $1', [id, source]);
   }
 
   async listSigningKeys(): Promise<SigningKey[]> {
@@ -172,12 +239,53 @@ export class SqlStore implements Store {
     await this.#rows('UPDATE partners SET status = $2 WHERE id = $1', [id, status]);
   }
 
-  async addResource(r: Omit<Resource, 'createdAt'>): Promise<Resource> {
+  async deletePartner(id: string): Promise<void> {
+    await this.transaction(async (tx) => {
+      const q = (tx as SqlStore).#q;
+      await q.query('DELETE FROM grants WHERE partner_id = $1 OR resource_uri IN (SELECT uri FROM resources WHERE partner_id = $1)', [id]);
+      await q.query('DELETE FROM resources WHERE partner_id = $1', [id]);
+      await q.query('DELETE FROM token_cutoffs WHERE subject_kind = $1 AND subject_id = $2', ['partner', id]);
+      await q.query('DELETE FROM partners WHERE id = $1', [id]);
+    });
+  }
+
+  async addResource(r: Omit<Resource, 'createdAt' | 'scopes'> & { readonly scopes?: readonly string[] }): Promise<Resource> {
     const [row] = await this.#rows<Parameters<typeof toResource>[0]>(
-      'INSERT INTO resources (uri, partner_id) VALUES ($1, $2) RETURNING *',
-      [r.uri, r.partnerId],
+      'INSERT INTO resources (uri, partner_id, scopes) VALUES ($1, $2, $3) RETURNING *',
+      [r.uri, r.partnerId, r.scopes ?? []],
     );
     return toResource(row!);
+  }
+
+  async setResourceScopes(uri: string, scopes: readonly string[]): Promise<void> {
+    await this.#rows('UPDATE resources SET scopes = $2 WHERE uri = $1', [uri, scopes]);
+  }
+
+  async putGrant(g: Omit<Grant, 'createdAt'>): Promise<Grant> {
+    return this.transaction(async (tx) => {
+      const q = (tx as SqlStore).#q;
+      await q.query(
+        'DELETE FROM grants WHERE resource_uri = $1 AND partner_id = $2 AND client_id IS NOT DISTINCT FROM $3',
+        [g.resourceUri, g.partnerId, g.clientId],
+      );
+      const { rows } = await q.query<Parameters<typeof toGrant>[0]>(
+        'INSERT INTO grants (resource_uri, partner_id, client_id, scopes) VALUES ($1, $2, $3, $4) RETURNING *',
+        [g.resourceUri, g.partnerId, g.clientId, g.scopes],
+      );
+      return toGrant(rows[0]!);
+    });
+  }
+
+  async deleteGrant(resourceUri: string, partnerId: string, clientId: string | null): Promise<boolean> {
+    const rows = await this.#rows(
+      'DELETE FROM grants WHERE resource_uri = $1 AND partner_id = $2 AND client_id IS NOT DISTINCT FROM $3 RETURNING resource_uri',
+      [resourceUri, partnerId, clientId],
+    );
+    return rows.length > 0;
+  }
+
+  async listGrants(): Promise<Grant[]> {
+    return (await this.#rows<Parameters<typeof toGrant>[0]>('SELECT * FROM grants ORDER BY resource_uri, partner_id, client_id NULLS FIRST')).map(toGrant);
   }
 
   async getResource(uri: string): Promise<Resource | null> {
@@ -189,7 +297,7 @@ export class SqlStore implements Store {
     return (await this.#rows<Parameters<typeof toResource>[0]>('SELECT * FROM resources ORDER BY uri')).map(toResource);
   }
 
-  async addClient(c: NewClient, certificates: readonly Omit<ClientCertificate, 'createdAt'>[] = []): Promise<Client> {
+  async addClient(c: NewClient, certificates: readonly Omit<ClientCertificate, 'createdAt' | 'retiredAt'>[] = []): Promise<Client> {
     return this.transaction(async (tx) => {
       const q = (tx as SqlStore).#q;
       await q.query(
@@ -223,11 +331,31 @@ export class SqlStore implements Store {
     return (await this.#rows<ClientRow>(`${CLIENT_SELECT} ORDER BY c.id`)).map(toClient);
   }
 
+  async setClientStatus(id: string, status: Status): Promise<void> {
+    await this.#rows('UPDATE clients SET status = $2 WHERE id = $1', [id, status]);
+  }
+
+  async setClientSubject(id: string, subject: SubjectMatcher): Promise<void> {
+    await this.#rows('UPDATE clients SET subject_kind = $2, subject_value = $3 WHERE id = $1', [id, subject.kind, subject.value]);
+  }
+
   async listClientCertificates(): Promise<ClientCertificate[]> {
-    const rows = await this.#rows<{ client_id: string; thumbprint: string; cert_pem: string; created_at: Date }>(
+    const rows = await this.#rows<{ client_id: string; thumbprint: string; cert_pem: string; created_at: Date; retired_at: Date | null }>(
       'SELECT * FROM client_certificates ORDER BY client_id, created_at',
     );
-    return rows.map((r) => ({ clientId: r.client_id, thumbprint: r.thumbprint, pem: r.cert_pem, createdAt: r.created_at }));
+    return rows.map((r) => ({ clientId: r.client_id, thumbprint: r.thumbprint, pem: r.cert_pem, createdAt: r.created_at, retiredAt: r.retired_at }));
+  }
+
+  async addClientCertificate(c: Omit<ClientCertificate, 'createdAt' | 'retiredAt'>): Promise<void> {
+    await this.#rows('INSERT INTO client_certificates (client_id, thumbprint, cert_pem) VALUES ($1, $2, $3)', [c.clientId, c.thumbprint, c.pem]);
+  }
+
+  async retireClientCertificate(clientId: string, thumbprint: string): Promise<boolean> {
+    const rows = await this.#rows(
+      'UPDATE client_certificates SET retired_at = now() WHERE client_id = $1 AND thumbprint = $2 AND retired_at IS NULL RETURNING thumbprint',
+      [clientId, thumbprint],
+    );
+    return rows.length > 0;
   }
 
   async recordIssuedCertificate(c: Omit<IssuedCertificate, 'createdAt'>): Promise<void> {
@@ -253,6 +381,30 @@ export class SqlStore implements Store {
     }));
   }
 
+  async revokeCertificate(c: Omit<RevokedCertificate, 'revokedAt'>): Promise<boolean> {
+    const rows = await this.#rows(
+      `INSERT INTO revoked_certificates (thumbprint, serial, issuer_id, partner_id, client_id, reason)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (thumbprint) DO NOTHING RETURNING thumbprint`,
+      [c.thumbprint, c.serial, c.issuerId, c.partnerId, c.clientId, c.reason],
+    );
+    return rows.length > 0;
+  }
+
+  async listRevokedCertificates(): Promise<RevokedCertificate[]> {
+    const rows = await this.#rows<{
+      thumbprint: string; serial: string | null; issuer_id: string | null; partner_id: string | null; client_id: string | null; reason: string; revoked_at: Date;
+    }>('SELECT * FROM revoked_certificates ORDER BY revoked_at, thumbprint');
+    return rows.map((r) => ({
+      thumbprint: r.thumbprint,
+      serial: r.serial,
+      issuerId: r.issuer_id,
+      partnerId: r.partner_id,
+      clientId: r.client_id,
+      reason: r.reason,
+      revokedAt: r.revoked_at,
+    }));
+  }
+
   async revokeToken(jti: string, clientId: string, expiresAt: Date): Promise<void> {
     await this.#rows(
       'INSERT INTO revoked_tokens (jti, client_id, expires_at) VALUES ($1, $2, $3) ON CONFLICT (jti) DO NOTHING',
@@ -263,5 +415,81 @@ export class SqlStore implements Store {
   async isTokenRevoked(jti: string): Promise<boolean> {
     const rows = await this.#rows('SELECT 1 FROM revoked_tokens WHERE jti = $1', [jti]);
     return rows.length > 0;
+  }
+
+  async setTokenCutoff(c: TokenCutoff): Promise<void> {
+    await this.#rows(
+      `INSERT INTO token_cutoffs (subject_kind, subject_id, cutoff) VALUES ($1, $2, $3)
+       ON CONFLICT (subject_kind, subject_id) DO UPDATE SET cutoff = GREATEST(token_cutoffs.cutoff, EXCLUDED.cutoff)`,
+      [c.subjectKind, c.subjectId, c.cutoff],
+    );
+  }
+
+  async listTokenCutoffs(): Promise<TokenCutoff[]> {
+    const rows = await this.#rows<{ subject_kind: TokenCutoff['subjectKind']; subject_id: string; cutoff: Date }>(
+      'SELECT * FROM token_cutoffs ORDER BY subject_kind, subject_id',
+    );
+    return rows.map((r) => ({ subjectKind: r.subject_kind, subjectId: r.subject_id, cutoff: r.cutoff }));
+  }
+
+  async addAdminCertificate(c: Omit<AdminCertificate, 'createdAt'>): Promise<void> {
+    await this.#rows('INSERT INTO admin_certificates (thumbprint, name, cert_pem) VALUES ($1, $2, $3)', [c.thumbprint, c.name, c.certPem]);
+  }
+
+  async getAdminCertificate(thumbprint: string): Promise<AdminCertificate | null> {
+    const [row] = await this.#rows<{ thumbprint: string; name: string; cert_pem: string; created_at: Date }>(
+      'SELECT * FROM admin_certificates WHERE thumbprint = $1',
+      [thumbprint],
+    );
+    return row ? { thumbprint: row.thumbprint, name: row.name, certPem: row.cert_pem, createdAt: row.created_at } : null;
+  }
+
+  async listAdminCertificates(): Promise<AdminCertificate[]> {
+    const rows = await this.#rows<{ thumbprint: string; name: string; cert_pem: string; created_at: Date }>(
+      'SELECT * FROM admin_certificates ORDER BY created_at, thumbprint',
+    );
+    return rows.map((r) => ({ thumbprint: r.thumbprint, name: r.name, certPem: r.cert_pem, createdAt: r.created_at }));
+  }
+
+  async removeAdminCertificate(thumbprint: string): Promise<boolean> {
+    return (await this.#rows('DELETE FROM admin_certificates WHERE thumbprint = $1 RETURNING thumbprint', [thumbprint])).length > 0;
+  }
+
+  async appendAudit(events: readonly AuditEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    // One statement for the whole batch: 11 parameters per event.
+    const values: (string | Date | null)[] = [];
+    const tuples = events.map((e, i) => {
+      values.push(
+        e.at, e.event, e.outcome, e.reason ?? null, e.actor ?? null, e.partnerId ?? null, e.clientId ?? null,
+        e.thumbprint ?? null, e.serial ?? null, e.resource ?? null, e.detail ? JSON.stringify(e.detail) : null,
+      );
+      const b = i * 11;
+      return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8}, $${b + 9}, $${b + 10}, $${b + 11}::jsonb)`;
+    });
+    await this.#rows(
+      `INSERT INTO audit_events (at, event, outcome, reason, actor, partner_id, client_id, thumbprint, serial, resource, detail) VALUES ${tuples.join(', ')}`,
+      values,
+    );
+  }
+
+  async queryAudit(query: AuditQuery): Promise<StoredAuditEvent[]> {
+    const where: string[] = [];
+    const params: (string | Date | number)[] = [];
+    const add = (sql: string, value: string | Date) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (query.partnerId !== undefined) add('partner_id = ?', query.partnerId);
+    if (query.clientId !== undefined) add('client_id = ?', query.clientId);
+    if (query.since !== undefined) add('at >= ?', query.since);
+    if (query.outcome !== undefined) add('outcome = ?', query.outcome);
+    params.push(query.limit ?? 1000);
+    const rows = await this.#rows<AuditRow>(
+      `SELECT * FROM (SELECT * FROM audit_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY id DESC LIMIT $${params.length}) newest ORDER BY id`,
+      params,
+    );
+    return rows.map(toAuditEvent);
   }
 }

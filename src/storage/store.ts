@@ -1,17 +1,37 @@
 import type {
+  AdminCertificate,
+  AuditEvent,
   CertificateAuthority,
   Client,
   ClientCertificate,
   IssuedCertificate,
+  Grant,
   Partner,
   Resource,
+  RevokedCertificate,
   SigningKey,
   Status,
+  StoredAuditEvent,
+  SubjectMatcher,
   TlsCredential,
+  TokenCutoff,
 } from '../core/model.ts';
 
 /** What it takes to register a client; the store fills in status and creation time. */
 export type NewClient = Omit<Client, 'status' | 'createdAt'>;
+
+/** A CA to store. */
+export type NewAuthority = Omit<CertificateAuthority, 'createdAt' | 'crlSource'> & { readonly crlSource?: string | null };
+
+/** Which audit events to return, newest last. */
+export interface AuditQuery {
+  readonly partnerId?: string;
+  readonly clientId?: string;
+  readonly since?: Date;
+  readonly outcome?: AuditEvent['outcome'];
+  /** At most this many (the newest); 1000 by default. */
+  readonly limit?: number;
+}
 
 /**
  * Everything certbound persists. One interface, several backends (embedded PGlite,
@@ -27,7 +47,10 @@ export interface Store {
 
   getAuthority(id: string): Promise<CertificateAuthority | null>;
   listAuthorities(): Promise<CertificateAuthority[]>;
-  addAuthority(ca: Omit<CertificateAuthority, 'createdAt'>): Promise<void>;
+  addAuthority(ca: NewAuthority): Promise<void>;
+  /** Removes a CA (an imported anchor); false when there was none. */
+  removeAuthority(id: string): Promise<boolean>;
+  setAuthorityCrlSource(id: string, source: string | null): Promise<void>;
 
   listSigningKeys(): Promise<SigningKey[]>;
   addSigningKey(key: Omit<SigningKey, 'createdAt'>): Promise<void>;
@@ -39,21 +62,51 @@ export interface Store {
   getPartner(id: string): Promise<Partner | null>;
   listPartners(): Promise<Partner[]>;
   setPartnerStatus(id: string, status: Status): Promise<void>;
+  /** Deletes a partner with its CAs, grants and the resources it owns. */
+  deletePartner(id: string): Promise<void>;
 
-  addResource(resource: Omit<Resource, 'createdAt'>): Promise<Resource>;
+  addResource(resource: Omit<Resource, 'createdAt' | 'scopes'> & { readonly scopes?: readonly string[] }): Promise<Resource>;
   getResource(uri: string): Promise<Resource | null>;
   listResources(): Promise<Resource[]>;
+  setResourceScopes(uri: string, scopes: readonly string[]): Promise<void>;
+
+  /** Creates or replaces the grant of a resource to a partner (clientId null) or one client. */
+  putGrant(grant: Omit<Grant, 'createdAt'>): Promise<Grant>;
+  /** Removes a grant; false when there was none. */
+  deleteGrant(resourceUri: string, partnerId: string, clientId: string | null): Promise<boolean>;
+  listGrants(): Promise<Grant[]>;
 
   /** Registers a client with its resources, introspection grants and (self-signed) certificates. */
-  addClient(client: NewClient, certificates?: readonly Omit<ClientCertificate, 'createdAt'>[]): Promise<Client>;
+  addClient(client: NewClient, certificates?: readonly Omit<ClientCertificate, 'createdAt' | 'retiredAt'>[]): Promise<Client>;
   getClient(id: string): Promise<Client | null>;
   listClients(): Promise<Client[]>;
+  setClientStatus(id: string, status: Status): Promise<void>;
+  /** Replaces a `tls_client_auth` client's expected subject in one statement (rotation to a new subject). */
+  setClientSubject(id: string, subject: SubjectMatcher): Promise<void>;
+  /** Every registered certificate of self-signed clients, retired ones included. */
   listClientCertificates(): Promise<ClientCertificate[]>;
+  addClientCertificate(cert: Omit<ClientCertificate, 'createdAt' | 'retiredAt'>): Promise<void>;
+  /** Retires a registered certificate; false when the client has no such unretired certificate. */
+  retireClientCertificate(clientId: string, thumbprint: string): Promise<boolean>;
 
   recordIssuedCertificate(cert: Omit<IssuedCertificate, 'createdAt'>): Promise<void>;
   listIssuedCertificates(): Promise<IssuedCertificate[]>;
+  /** Records a revoked certificate; false when it already was. */
+  revokeCertificate(cert: Omit<RevokedCertificate, 'revokedAt'>): Promise<boolean>;
+  listRevokedCertificates(): Promise<RevokedCertificate[]>;
 
   /** Records a revoked access token; revoking twice is not an error. */
   revokeToken(jti: string, clientId: string, expiresAt: Date): Promise<void>;
   isTokenRevoked(jti: string): Promise<boolean>;
+  /** Revokes every token of a client or partner issued up to `cutoff` (a later cutoff replaces an earlier one). */
+  setTokenCutoff(cutoff: TokenCutoff): Promise<void>;
+  listTokenCutoffs(): Promise<TokenCutoff[]>;
+
+  addAdminCertificate(cert: Omit<AdminCertificate, 'createdAt'>): Promise<void>;
+  getAdminCertificate(thumbprint: string): Promise<AdminCertificate | null>;
+  listAdminCertificates(): Promise<AdminCertificate[]>;
+  removeAdminCertificate(thumbprint: string): Promise<boolean>;
+
+  appendAudit(events: readonly AuditEvent[]): Promise<void>;
+  queryAudit(query: AuditQuery): Promise<StoredAuditEvent[]>;
 }

@@ -84,8 +84,8 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
     test('certificate authorities: PEM and PKCS#8 bytes round-trip; a CA imported without its key has null', async () => {
       const p = await partner();
       const key = new Uint8Array([0, 1, 2, 0xff, 0x00, 0x80, ...randomBytes(64)]);
-      await store.addAuthority({ id: id('ca-with-key'), partnerId: p, certPem: 'PEM A', keyPkcs8: key });
-      await store.addAuthority({ id: id('ca-no-key'), partnerId: null, certPem: 'PEM B', keyPkcs8: null });
+      await store.addAuthority({ id: id('ca-with-key'), partnerId: p, certPem: 'PEM A', fingerprint: id('fp-a'), keyPkcs8: key });
+      await store.addAuthority({ id: id('ca-no-key'), partnerId: null, certPem: 'PEM B', fingerprint: id('fp-b'), keyPkcs8: null });
       const withKey = await store.getAuthority(id('ca-with-key'));
       assert.equal(withKey?.partnerId, p);
       assert.equal(withKey?.certPem, 'PEM A');
@@ -100,7 +100,7 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
     });
 
     test('certificate authorities: one of an unknown partner is refused', async () => {
-      await assert.rejects(store.addAuthority({ id: id('ca-orphan'), partnerId: id('no-partner'), certPem: 'x', keyPkcs8: null }));
+      await assert.rejects(store.addAuthority({ id: id('ca-orphan'), partnerId: id('no-partner'), certPem: 'x', fingerprint: id('fp-x'), keyPkcs8: null }));
     });
 
     test('signing keys: kid, alg, key bytes and the active flag round-trip', async () => {
@@ -316,7 +316,7 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
     test('issued certificates: recorded with their issuer, client, subject, thumbprint and expiry; a serial is unique', async () => {
       const p = await partner();
       const ca = id('issuing-ca');
-      await store.addAuthority({ id: ca, partnerId: p, certPem: 'CA', keyPkcs8: null });
+      await store.addAuthority({ id: ca, partnerId: p, certPem: 'CA', fingerprint: id('fp-ca'), keyPkcs8: null });
       const notAfter = new Date('2031-02-03T04:05:06.789Z');
       const serial = randomBytes(16).toString('hex');
       const cert = { serial, issuerId: ca, clientId: id('some-client'), subject: 'CN=a,O=b', thumbprint: randomBytes(32).toString('base64url'), notAfter };
