@@ -50,11 +50,12 @@ try {
   const key = await loadSigningKey((await h.store.listSigningKeys())[0]!);
   // The certificate as the TLS layer reports it after a validated handshake (measured separately above).
   const x509 = new X509Certificate(a.cert);
-  const cert: PeerCertificate = { x509, thumbprint: x5tS256(x509.raw), authorized: true, authorizationError: null };
+  const issuers = [...(registry.anchors.get(registry.clients.get('acme-a')!.partnerId) ?? [])].map((anchor) => anchor.x509);
+  const cert: PeerCertificate = { x509, thumbprint: x5tS256(x509.raw), authorized: true, authorizationError: null, issuers: () => issuers };
   const params = parseForm(body);
   const issue = async () => {
     const auth = authenticateClient({ params, authorization: undefined, certificate: cert, now: new Date() }, registry);
-    const claims = clientCredentialsClaims(params, auth, { issuer: h.issuer, defaultAudience: h.issuer, now: new Date(), jti: newJti() });
+    const claims = clientCredentialsClaims(params, auth, { issuer: h.issuer, defaultAudience: h.issuer, now: new Date(), jti: newJti(), allowedScopes: (c, uri) => registry.allowedScopes(c, uri) });
     signAccessToken(claims, key);
   };
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });

@@ -6,7 +6,7 @@ import { secretMatches } from '../core/secret.ts';
 import { matchesSubject, type CertIdentity } from '../core/subject-match.ts';
 import { certIdentity } from '../pki/cert-identity.ts';
 import type { PeerCertificate } from '../transport/tls.ts';
-import type { Registry } from './registry.ts';
+import { revokedByCrl, type Registry } from './registry.ts';
 
 /** What a request offers to authenticate its client. */
 export interface ClientCredentials {
@@ -49,15 +49,21 @@ function withinValidity(cert: PeerCertificate, now: Date): boolean {
 }
 
 /**
- * RFC 8705 §2.1: the TLS stack validated the path, the leaf was issued (signature verified)
- * by one of the client's own partner's CAs — never another partner's — is not a CA, allows
+ * RFC 8705 §2.1: the TLS stack validated the path (§7.5: certbound does no path validation of
+ * its own); that path reaches one of the client's own partner's anchors — never another
+ * partner's — matched by fingerprint; the certificate the anchor signed is not on the anchor's
+ * CRL (when one is configured, and it must be at hand); the leaf is not a CA, allows
  * clientAuth if it restricts usage, and carries the registered subject.
  */
 function pkiAuthenticates(client: Client, cert: PeerCertificate, registry: Registry, now: Date): string | null {
   if (!cert.authorized) return `certificate path not validated (${cert.authorizationError})`;
   if (!withinValidity(cert, now)) return 'certificate outside its validity period';
-  if (!registry.issuedByPartner(cert.x509, cert.thumbprint, client.partnerId)) {
-    return 'certificate not issued by the client\'s partner CA';
+  const match = registry.anchorFor(cert, client.partnerId);
+  if (!match) return 'certificate does not chain to a trust anchor of the client\'s partner';
+  if (match.anchor.crlSource !== null) {
+    const revoked = revokedByCrl(match, registry.crls);
+    if (revoked === null) return 'revocation status unknown: the partner CA\'s CRL is unavailable';
+    if (revoked) return 'certificate listed on the partner CA\'s CRL';
   }
   if (cert.x509.ca) return 'certificate is a CA certificate';
   const eku = cert.x509.keyUsage;
@@ -70,7 +76,7 @@ function pkiAuthenticates(client: Client, cert: PeerCertificate, registry: Regis
 
 /** RFC 8705 §2.2: the presented certificate is one registered for the client, and currently valid. */
 function selfSignedAuthenticates(client: Client, cert: PeerCertificate, registry: Registry, now: Date): string | null {
-  if (!registry.selfSigned.get(client.id)?.has(cert.thumbprint)) return 'certificate not registered for the client';
+  if (!registry.selfSigned.get(client.id)?.has(cert.thumbprint)) return 'certificate not registered for the client (or retired)';
   if (!withinValidity(cert, now)) return 'certificate outside its validity period';
   return null;
 }
@@ -99,6 +105,11 @@ export function authenticateClient(creds: ClientCredentials, registry: Registry)
   }
   const cert = creds.certificate;
   let failure: string | null;
+  // A revoked certificate authenticates no one, and no token is bound to it.
+  if (cert && registry.revokedCertificates.has(cert.thumbprint)) {
+    if (secret !== undefined) secretMatches(secret, null);
+    throw new InvalidClient('certificate revoked');
+  }
   switch (client.authMethod) {
     case 'tls_client_auth':
     case 'self_signed_tls_client_auth':

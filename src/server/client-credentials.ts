@@ -2,6 +2,7 @@ import { accessTokenClaims, type AccessTokenClaims } from '../core/access-token.
 import { InvalidRequest, InvalidScope, InvalidTarget } from '../core/errors.ts';
 import { single, type FormParams } from '../core/form.ts';
 import { parseScope } from '../core/scope.ts';
+import type { Client } from '../core/model.ts';
 import type { AuthenticatedClient } from './client-auth.ts';
 
 /** Service-wide settings the grant needs. */
@@ -11,6 +12,8 @@ export interface GrantContext {
   readonly defaultAudience: string;
   readonly now: Date;
   readonly jti: string;
+  /** The scopes a client may have for a resource, or null when it is not granted (Registry.allowedScopes). */
+  readonly allowedScopes: (client: Client, resourceUri: string) => readonly string[] | null;
 }
 
 /** Resource indicators must be absolute URIs without a fragment. @see https://www.rfc-editor.org/rfc/rfc8707#section-2 */
@@ -32,22 +35,22 @@ export function clientCredentialsClaims(params: FormParams, auth: AuthenticatedC
     throw new InvalidRequest('this client must present its certificate: its tokens are certificate-bound');
   }
 
-  const requested = single(params, 'scope');
-  const scopes = requested === undefined ? [...client.scopes] : parseScope(requested);
-  const allowed = new Set(client.scopes);
-  if (scopes.some((s) => !allowed.has(s))) throw new InvalidScope('a requested scope is not granted to this client');
-
   const resources = params.get('resource') ?? [];
   if (resources.length > 1) throw new InvalidTarget('request one resource per access token');
-  const resource = resources[0];
-  let audience: string;
-  if (resource === undefined) {
-    audience = client.resources[0] ?? ctx.defaultAudience;
-  } else {
+  const resource = resources[0] ?? client.resources[0];
+  let audience = ctx.defaultAudience;
+  // A client with no resource of its own gets a token for the service-wide audience, with its own scopes.
+  let allowed: readonly string[] | null = client.scopes;
+  if (resource !== undefined) {
     if (!isResourceIndicator(resource)) throw new InvalidTarget('resource must be an absolute URI without a fragment');
-    if (!client.resources.includes(resource)) throw new InvalidTarget('the resource is not granted to this client');
+    allowed = ctx.allowedScopes(client, resource);
+    if (allowed === null) throw new InvalidTarget('the resource is not granted to this client');
     audience = resource;
   }
+
+  const requested = single(params, 'scope');
+  const scopes = requested === undefined ? [...allowed] : parseScope(requested);
+  if (scopes.some((s) => !allowed.includes(s))) throw new InvalidScope('a requested scope is not granted to this client for this resource');
 
   const now = Math.floor(ctx.now.getTime() / 1000);
   let ttl = client.tokenTtl;

@@ -109,7 +109,14 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
       state.registry,
     );
   };
-  const tokenContext = () => ({ issuer: state.issuer, keys: state.keys, registry: state.registry, store, now: now() });
+  const tokenContext = () => ({
+    issuer: state.issuer,
+    keys: state.keys,
+    registry: state.registry,
+    store,
+    now: now(),
+    defaultAudience: options.defaultAudience ?? state.issuer,
+  });
 
   app.post(ENDPOINTS.token, async (request, reply) => {
     const params = formOf(request);
@@ -122,6 +129,7 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
       defaultAudience: options.defaultAudience ?? state.issuer,
       now: now(),
       jti: newJti(),
+      allowedScopes: (client, uri) => state.registry.allowedScopes(client, uri),
     });
     const accessToken = signAccessToken(claims, state.keys.active);
     metrics.tokensIssued.inc();

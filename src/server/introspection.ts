@@ -15,6 +15,8 @@ export interface TokenContext {
   readonly registry: Registry;
   readonly store: Store;
   readonly now: Date;
+  /** The `aud` of tokens for clients without a resource. */
+  readonly defaultAudience: string;
 }
 
 /**
@@ -30,26 +32,27 @@ export async function durably<T>(op: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Whether `caller` may see `owner`'s token for `audience`: the owner may; so may a resource
- * server of the same partner as the resource, registered to introspect it, when the owner was
- * granted that resource. A token whose audience is the service-wide default (no resource)
- * is visible to its owner alone.
+ * Whether `caller` may see `owner`'s token for `audience`, and the token is still within what
+ * the owner is granted. The owner may see it; so may a resource server of the partner that owns
+ * the resource, registered to introspect it, while the owner is granted the resource. A token for
+ * the service-wide default audience (no resource) is its owner's alone, within its own scopes.
  */
-function mayIntrospect(caller: Client, owner: Client, audience: string, ctx: TokenContext): boolean {
-  if (caller.id === owner.id) return true;
-  const resource = ctx.registry.resources.get(audience);
-  return (
-    resource !== undefined &&
-    owner.resources.includes(audience) &&
-    caller.introspects.includes(audience) &&
-    resource.partnerId === caller.partnerId
-  );
+function visibleAndGranted(caller: Client, owner: Client, audience: string, scope: unknown, ctx: TokenContext): boolean {
+  const granted = ctx.registry.allowedScopes(owner, audience);
+  if (caller.id !== owner.id) {
+    const resource = ctx.registry.resources.get(audience);
+    if (!resource || !caller.introspects.includes(audience) || resource.partnerId !== caller.partnerId || granted === null) return false;
+  }
+  const allowed = granted ?? (audience === ctx.defaultAudience ? owner.scopes : null);
+  if (allowed === null) return false;
+  return typeof scope !== 'string' || scope.split(' ').every((s) => allowed.includes(s));
 }
 
 /**
  * RFC 7662 introspection. A token is active only to the client it was issued to and to
  * resource servers of its audience (see mayIntrospect); to anyone else, and when unknown,
- * expired, revoked or its client disabled, the answer is exactly `{"active":false}`.
+ * expired, revoked (one by one or in bulk), no longer granted or its client or partner
+ * disabled, the answer is exactly `{"active":false}`.
  * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
  * @see https://www.rfc-editor.org/rfc/rfc8705#section-3.2
  */
@@ -62,7 +65,9 @@ export async function introspect(params: FormParams, caller: Client, ctx: TokenC
   }
   const owner = ctx.registry.clients.get(claims.client_id);
   if (!owner || owner.status !== 'active' || ctx.registry.partners.get(owner.partnerId)?.status !== 'active') return INACTIVE;
-  if (!mayIntrospect(caller, owner, claims.aud, ctx)) return INACTIVE;
+  if (!visibleAndGranted(caller, owner, claims.aud, claims.scope, ctx)) return INACTIVE;
+  // Revoked in bulk: every token of the client, or of its partner, up to a point in time.
+  if (typeof claims.iat !== 'number' || claims.iat <= ctx.registry.tokenCutoff(owner)) return INACTIVE;
   const jti = claims.jti;
   if (await durably(() => ctx.store.isTokenRevoked(jti))) return INACTIVE;
   return {

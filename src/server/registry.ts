@@ -1,6 +1,34 @@
 import { X509Certificate } from 'node:crypto';
-import type { Client, Partner, Resource } from '../core/model.ts';
+import type { Client, Grant, Partner, Resource } from '../core/model.ts';
+import { canonicalSerial } from '../core/serial.ts';
+import { certificateFingerprint } from '../core/thumbprint.ts';
+import type { PeerCertificate } from '../transport/tls.ts';
 import type { Store } from '../storage/store.ts';
+
+/** One of a partner's trust anchors: a CA its `tls_client_auth` clients' certificates must chain to. */
+export interface Anchor {
+  readonly authorityId: string;
+  readonly partnerId: string;
+  readonly x509: X509Certificate;
+  /** Lowercase hex SHA-256 of the DER: anchors are compared by this, never by name. */
+  readonly fingerprint: string;
+  /** Where the CA's CRL comes from, for an imported CA that has one configured. */
+  readonly crlSource: string | null;
+}
+
+/** The anchor a certificate's path reaches, and the certificate on that path the anchor signed. */
+export interface AnchorMatch {
+  readonly anchor: Anchor;
+  readonly child: X509Certificate;
+}
+
+/** Revocation lists of imported CAs, kept fresh elsewhere. */
+export interface RevocationLists {
+  /** Canonical serials the anchor's current CRL lists, or null when no valid CRL is at hand (fail closed). */
+  revokedSerials(anchor: Anchor): ReadonlySet<string> | null;
+}
+
+const NO_CRLS: RevocationLists = { revokedSerials: () => null };
 
 /**
  * An in-memory snapshot of everything the token endpoint looks up, so that issuing a
@@ -10,64 +38,128 @@ export interface Registry {
   readonly clients: ReadonlyMap<string, Client>;
   readonly partners: ReadonlyMap<string, Partner>;
   readonly resources: ReadonlyMap<string, Resource>;
-  /** Per partner, the CA certificates its `tls_client_auth` clients' certificates must be issued by. */
-  readonly anchors: ReadonlyMap<string, readonly X509Certificate[]>;
-  /** Per `self_signed_tls_client_auth` client, the thumbprints of its registered certificates. */
+  /** Per active partner, its trust anchors. */
+  readonly anchors: ReadonlyMap<string, readonly Anchor[]>;
+  /** Per `self_signed_tls_client_auth` client, the thumbprints of its registered, unretired certificates. */
   readonly selfSigned: ReadonlyMap<string, ReadonlySet<string>>;
-  /** PEMs of every CA the TLS listener should ask for and validate paths to: the root and the active partners' CAs. */
+  /** Thumbprints of revoked certificates: they authenticate no one. */
+  readonly revokedCertificates: ReadonlySet<string>;
+  /** PEMs of every CA the TLS listener should ask for and validate paths to: the root and the active partners' anchors. */
   readonly caPems: readonly string[];
+  readonly crls: RevocationLists;
   /**
-   * Whether a certificate was issued by one of a partner's CAs (name and signature checked
-   * by OpenSSL through X509Certificate), remembered per thumbprint for this registry's lifetime.
+   * Where the path the TLS stack reports for `cert` reaches one of the partner's anchors
+   * (each link's signature verified, the anchor matched by fingerprint), or null.
+   * Remembered per certificate for this registry's lifetime.
    */
-  issuedByPartner(cert: X509Certificate, thumbprint: string, partnerId: string): boolean;
+  anchorFor(cert: PeerCertificate, partnerId: string): AnchorMatch | null;
+  /**
+   * The scopes `client` may have in a token for `resourceUri`: those of its own registration
+   * for the resource and of every grant to it or its partner, within the resource's scopes;
+   * null when nothing grants the resource to the client.
+   */
+  allowedScopes(client: Client, resourceUri: string): readonly string[] | null;
+  /** Tokens of `client` issued at or before this time (seconds) are revoked; -Infinity when none are. */
+  tokenCutoff(client: Client): number;
 }
 
 const MEMO_LIMIT = 10_000;
 
+/** Follows the reported path up from the leaf to the first certificate that is one of the anchors. */
+function findAnchor(cert: PeerCertificate, anchors: ReadonlyMap<string, Anchor>): AnchorMatch | null {
+  let child = cert.x509;
+  for (const issuer of cert.issuers?.() ?? []) {
+    // The path is what OpenSSL validated, but its report links certificates by name: check each signature.
+    if (!child.verify(issuer.publicKey)) return null;
+    const anchor = anchors.get(certificateFingerprint(issuer.raw));
+    if (anchor) return { anchor, child };
+    child = issuer;
+  }
+  return null;
+}
+
+function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const map = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = map.get(k);
+    if (list) list.push(item);
+    else map.set(k, [item]);
+  }
+  return map;
+}
+
 /** Reads the registry from the store into memory. */
-export async function loadRegistry(store: Store): Promise<Registry> {
-  const [clients, partners, resources, authorities, certificates] = await Promise.all([
+export async function loadRegistry(store: Store, crls: RevocationLists = NO_CRLS): Promise<Registry> {
+  const [clients, partners, resources, authorities, certificates, grants, revoked, cutoffs] = await Promise.all([
     store.listClients(),
     store.listPartners(),
     store.listResources(),
     store.listAuthorities(),
     store.listClientCertificates(),
+    store.listGrants(),
+    store.listRevokedCertificates(),
+    store.listTokenCutoffs(),
   ]);
-  // A disabled partner's CAs leave the trust set: not named to peers, and nothing counts as issued by them.
+  // A disabled partner's anchors leave the trust set: not named to peers, and nothing chains to them.
   const active = new Set(partners.filter((p) => p.status === 'active').map((p) => p.id));
   const trusted = authorities.filter((ca) => ca.partnerId === null || active.has(ca.partnerId));
-  const anchors = new Map<string, X509Certificate[]>();
-  for (const ca of trusted) {
-    if (ca.partnerId === null) continue;
-    const list = anchors.get(ca.partnerId) ?? [];
-    list.push(new X509Certificate(ca.certPem));
-    anchors.set(ca.partnerId, list);
-  }
-  const selfSigned = new Map<string, Set<string>>();
-  for (const cert of certificates) {
-    const set = selfSigned.get(cert.clientId) ?? new Set<string>();
-    set.add(cert.thumbprint);
-    selfSigned.set(cert.clientId, set);
-  }
-  const memo = new Map<string, boolean>();
+  const anchorList: Anchor[] = trusted.flatMap((ca) =>
+    ca.partnerId === null
+      ? []
+      : [{ authorityId: ca.id, partnerId: ca.partnerId, x509: new X509Certificate(ca.certPem), fingerprint: ca.fingerprint, crlSource: ca.crlSource }],
+  );
+  const anchors = groupBy(anchorList, (a) => a.partnerId);
+  const anchorsByFingerprint = new Map([...anchors].map(([p, list]) => [p, new Map(list.map((a) => [a.fingerprint, a]))]));
+  const selfSigned = new Map(
+    [...groupBy(certificates.filter((c) => c.retiredAt === null), (c) => c.clientId)].map(([id, list]) => [id, new Set(list.map((c) => c.thumbprint))]),
+  );
+  const grantsByResource = groupBy(grants, (g: Grant) => g.resourceUri);
+  const resourceMap = new Map(resources.map((r) => [r.uri, r]));
+  const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
+  const clientCutoffs = new Map(cutoffs.filter((c) => c.subjectKind === 'client').map((c) => [c.subjectId, seconds(c.cutoff)]));
+  const partnerCutoffs = new Map(cutoffs.filter((c) => c.subjectKind === 'partner').map((c) => [c.subjectId, seconds(c.cutoff)]));
+  const memo = new Map<string, AnchorMatch | null>();
+
   return {
     clients: new Map(clients.map((c) => [c.id, c])),
     partners: new Map(partners.map((p) => [p.id, p])),
-    resources: new Map(resources.map((r) => [r.uri, r])),
+    resources: resourceMap,
     anchors,
     selfSigned,
+    revokedCertificates: new Set(revoked.map((r) => r.thumbprint)),
     caPems: trusted.map((ca) => ca.certPem),
-    issuedByPartner(cert, thumbprint, partnerId) {
-      const key = `${partnerId}\n${thumbprint}`;
-      let issued = memo.get(key);
-      if (issued === undefined) {
-        // A signature check costs ~60 µs; the answer for a given certificate and CA set never changes.
-        issued = (anchors.get(partnerId) ?? []).some((ca) => cert.checkIssued(ca) && cert.verify(ca.publicKey));
+    crls,
+    anchorFor(cert, partnerId) {
+      const key = `${partnerId}\n${cert.thumbprint}`;
+      let match = memo.get(key);
+      if (match === undefined) {
+        // Signature checks cost ~60 µs each; for a given certificate and anchor set the answer never changes.
+        match = findAnchor(cert, anchorsByFingerprint.get(partnerId) ?? new Map());
         if (memo.size >= MEMO_LIMIT) memo.delete(memo.keys().next().value!);
-        memo.set(key, issued);
+        memo.set(key, match);
       }
-      return issued;
+      return match;
+    },
+    allowedScopes(client, resourceUri) {
+      const sources: (readonly string[])[] = [];
+      if (client.resources.includes(resourceUri)) sources.push(client.scopes);
+      for (const g of grantsByResource.get(resourceUri) ?? []) {
+        if (g.partnerId === client.partnerId && (g.clientId === null || g.clientId === client.id)) sources.push(g.scopes);
+      }
+      if (sources.length === 0) return null;
+      const defined = resourceMap.get(resourceUri)?.scopes ?? [];
+      const union = [...new Set(sources.flat())];
+      return defined.length === 0 ? union : union.filter((s) => defined.includes(s));
+    },
+    tokenCutoff(client) {
+      return Math.max(clientCutoffs.get(client.id) ?? -Infinity, partnerCutoffs.get(client.partnerId) ?? -Infinity);
     },
   };
+}
+
+/** Whether an anchor's CRL lists the certificate it signed on this path; null when the CRL is unavailable. */
+export function revokedByCrl(match: AnchorMatch, crls: RevocationLists): boolean | null {
+  const serials = crls.revokedSerials(match.anchor);
+  return serials === null ? null : serials.has(canonicalSerial(match.child.serialNumber));
 }

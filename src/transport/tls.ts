@@ -1,4 +1,4 @@
-import type { X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { x5tS256, type Thumbprint } from '../core/thumbprint.ts';
 
@@ -10,6 +10,31 @@ export interface PeerCertificate {
   readonly authorized: boolean;
   /** OpenSSL's reason when it did not (e.g. CERT_HAS_EXPIRED), else null. */
   readonly authorizationError: string | null;
+  /**
+   * The certificates above the leaf on the path the TLS stack reports (those the peer sent,
+   * completed from the listener's CAs), nearest issuer first; read on first use.
+   */
+  readonly issuers?: () => readonly X509Certificate[];
+}
+
+interface DetailedCertificate {
+  readonly raw?: Buffer;
+  readonly fingerprint256?: string;
+  readonly issuerCertificate?: DetailedCertificate;
+}
+
+/** The issuer chain of a connection's peer certificate, nearest first, without repeats. */
+function issuerChain(socket: TLSSocket): X509Certificate[] {
+  const chain: X509Certificate[] = [];
+  const seen = new Set<string>();
+  let cert = (socket.getPeerCertificate(true) as DetailedCertificate).issuerCertificate;
+  // A self-signed root is its own issuer: stop at the first repeat.
+  while (cert?.raw && cert.fingerprint256 && !seen.has(cert.fingerprint256) && chain.length < 10) {
+    seen.add(cert.fingerprint256);
+    chain.push(new X509Certificate(cert.raw));
+    cert = cert.issuerCertificate;
+  }
+  return chain;
 }
 
 const cache = new WeakMap<TLSSocket, PeerCertificate | null>();
@@ -25,12 +50,14 @@ export function peerCertificate(socket: TLSSocket): PeerCertificate | null {
   if (cached !== undefined) return cached;
   // getPeerX509Certificate is much cheaper than getPeerCertificate(true) and parses nothing we do not use.
   const x509 = socket.getPeerX509Certificate();
+  let chain: X509Certificate[] | undefined;
   const peer: PeerCertificate | null = x509
     ? {
         x509,
         thumbprint: x5tS256(x509.raw),
         authorized: socket.authorized,
         authorizationError: socket.authorized ? null : String(socket.authorizationError ?? 'unknown'),
+        issuers: () => (chain ??= issuerChain(socket)),
       }
     : null;
   cache.set(socket, peer);

@@ -166,7 +166,7 @@ describe('TE-A-12 / LC-12: a disabled partner', () => {
     const stored = await h.store.listSigningKeys();
     const keys = new KeySet(await Promise.all(stored.map(loadSigningKey)), stored.filter((k) => k.active).at(-1)!.kid);
     const registry = await loadRegistry(h.store);
-    const ctx: TokenContext = { issuer: h.issuer, keys, registry, store: h.store, now: new Date() };
+    const ctx: TokenContext = { issuer: h.issuer, keys, registry, store: h.store, now: new Date(), defaultAudience: h.issuer };
     return introspect(new Map([['token', [token]]]), registry.clients.get(callerId)!, ctx);
   }
 
