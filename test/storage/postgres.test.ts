@@ -1,0 +1,179 @@
+// The PostgreSQL server backend, against a real server: CI's (CERTBOUND_TEST_DATABASE_URL) or
+// a throwaway cluster started for this file (see helpers/postgres.ts). Each test uses its own
+// new database, so a run never collides with an earlier one on the same server.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { CertboundError } from '../../src/core/certbound-error.ts';
+import { openStore, redactDatabaseUrl } from '../../src/storage/open.ts';
+import { openPostgres } from '../../src/storage/postgres/database.ts';
+import { migrateWithLock } from '../../src/storage/postgres/migration-lock.ts';
+import { freePort, startTestPostgres } from '../helpers/postgres.ts';
+import { storeContract } from './contract.ts';
+
+// Without a server this throws, and the file fails (never skips) with the reason on stderr.
+const server = await startTestPostgres();
+after(() => server.stop());
+
+/** A data directory path that must stay untouched: with a database URL the store lives on the server. */
+const unusedDir = join(tmpdir(), `certbound-unused-${randomBytes(6).toString('hex')}`);
+
+/** Runs the migrations (under the advisory lock) on the database at `url` and closes it. */
+async function migrateOnce(url: string): Promise<number[]> {
+  const db = await openPostgres(url);
+  try {
+    return await migrateWithLock(db);
+  } finally {
+    await db.close();
+  }
+}
+
+async function migrationFiles(): Promise<number[]> {
+  const files = (await readdir(new URL('../../src/storage/migrations/', import.meta.url))).filter((f) => /^\d{3}_.*\.sql$/.test(f)).sort();
+  return files.map((f) => Number(f.slice(0, 3)));
+}
+
+describe('PostgreSQL server migrations', () => {
+  test('a new database gets every migration file, in order; a second run applies nothing', async (t) => {
+    t.diagnostic(`server: ${server.origin}`);
+    const url = await server.createDatabase();
+    const versions = await migrationFiles();
+    assert.ok(versions.length > 0);
+    assert.deepEqual(await migrateOnce(url), versions);
+    assert.deepEqual(await migrateOnce(url), []);
+  });
+
+  test('instances opening a new database at the same time all succeed: the advisory lock makes them migrate in turn', async () => {
+    const url = await server.createDatabase();
+    const stores = await Promise.all([1, 2, 3, 4].map(() => openStore(unusedDir, { databaseUrl: url })));
+    try {
+      const partner = `p-${randomBytes(4).toString('hex')}`;
+      await stores[0]!.addPartner(partner);
+      for (const store of stores) assert.equal((await store.getPartner(partner))?.id, partner);
+      const db = await openPostgres(url);
+      try {
+        const { rows } = await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+        assert.deepEqual(rows.map((r) => r.version), await migrationFiles());
+      } finally {
+        await db.close();
+      }
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+    assert.equal(existsSync(unusedDir), false, 'the data directory is not created for a server store');
+  });
+});
+
+describe('PostgreSQL server values', () => {
+  test('come back as PGlite returns them: int8 a number (a bigint beyond 2^53), text[] an array, bytea bytes, timestamptz a Date', async () => {
+    const db = await openPostgres(await server.createDatabase());
+    try {
+      const [row] = (
+        await db.query<Record<string, unknown>>(
+          `SELECT count(*) AS count, 42::int8 AS small, 9007199254740993::int8 AS big, '{1,NULL,-3}'::int8[] AS int8s,
+                  $1::text[] AS texts, '{}'::text[] AS empty, $2::bytea AS bytes, $3::timestamptz AS at, 7::int4 AS int4,
+                  true AS flag, 1.5::numeric AS numeric`,
+          [['a,b', 'NULL', 'q"uote'], new Uint8Array([0, 1, 0xff]), new Date('2031-02-03T04:05:06.789Z')],
+        )
+      ).rows;
+      assert.ok(row);
+      assert.equal(row['count'], 1);
+      assert.equal(row['small'], 42);
+      assert.equal(row['big'], 9007199254740993n);
+      assert.deepEqual(row['int8s'], [1, null, -3]);
+      assert.deepEqual(row['texts'], ['a,b', 'NULL', 'q"uote']);
+      assert.deepEqual(row['empty'], []);
+      assert.ok(row['bytes'] instanceof Uint8Array);
+      assert.deepEqual(Buffer.from(row['bytes']), Buffer.from([0, 1, 0xff]));
+      assert.deepEqual(row['at'], new Date('2031-02-03T04:05:06.789Z'));
+      assert.equal(row['int4'], 7);
+      assert.equal(row['flag'], true);
+      assert.equal(row['numeric'], '1.5');
+    } finally {
+      await db.close();
+    }
+  });
+
+  test('closing twice is harmless', async () => {
+    const db = await openPostgres(await server.createDatabase());
+    await db.close();
+    await db.close();
+  });
+});
+
+describe('PostgreSQL server connection errors', () => {
+  /** Asserts `err` is the unavailable-database error, naming the server without `secrets`. */
+  const unavailable = (secrets: readonly string[]) => (err: unknown) => {
+    assert.ok(err instanceof CertboundError, String(err));
+    assert.equal(err.code, 'ERR_CERTBOUND_DATABASE_UNAVAILABLE');
+    assert.match(err.message, /^cannot connect to PostgreSQL at postgres(ql)?:\/\/[^ ]*\*\*\*@/);
+    for (const secret of secrets) assert.ok(!err.message.includes(secret), `the message reveals a password: ${err.message}`);
+    return true;
+  };
+
+  test('a wrong password is ERR_CERTBOUND_DATABASE_UNAVAILABLE, and the message does not contain it', async () => {
+    const good = new URL(await server.createDatabase());
+    const bad = new URL(good);
+    bad.password = `wrong-${randomBytes(8).toString('hex')}`;
+    await assert.rejects(openStore(unusedDir, { databaseUrl: bad.href }), (err) => {
+      unavailable([bad.password, good.password].filter(Boolean))(err);
+      assert.equal((err as Error & { cause?: { code?: unknown } }).cause?.code, '28P01', 'invalid_password');
+      assert.match((err as Error).message, /password authentication failed/);
+      return true;
+    });
+  });
+
+  test('a port nobody listens on is ERR_CERTBOUND_DATABASE_UNAVAILABLE, without the password', async () => {
+    const secret = `s3cret-${randomBytes(8).toString('hex')}`;
+    const url = `postgresql://certbound:${secret}@127.0.0.1:${await freePort()}/certbound`;
+    await assert.rejects(openStore(unusedDir, { databaseUrl: url }), (err) => {
+      unavailable([secret])(err);
+      assert.match((err as Error).message, /ECONNREFUSED/);
+      return true;
+    });
+  });
+
+  test('a URL that is not postgres:// is a TypeError that does not echo it', async () => {
+    for (const databaseUrl of ['mysql://u:s3cret@db/x', 'postgres://u:s3cret@[bad/x']) {
+      await assert.rejects(openStore(unusedDir, { databaseUrl }), (err) => {
+        assert.ok(err instanceof TypeError);
+        assert.equal((err as TypeError & { code?: unknown }).code, 'ERR_INVALID_ARG_VALUE');
+        assert.ok(!err.message.includes('s3cret'));
+        return true;
+      });
+    }
+    assert.equal(existsSync(unusedDir), false);
+  });
+});
+
+describe('redactDatabaseUrl', () => {
+  test('replaces the password, in the userinfo or a password parameter, and keeps the rest', () => {
+    assert.equal(redactDatabaseUrl('postgres://certbound:p%40ss@db.internal:5433/certbound'), 'postgres://certbound:***@db.internal:5433/certbound');
+    assert.equal(
+      redactDatabaseUrl('postgresql://db/certbound?user=app&password=hunter2&sslmode=require'),
+      'postgresql://db/certbound?user=app&password=***&sslmode=require',
+    );
+    assert.equal(redactDatabaseUrl('postgres://app@db/certbound'), 'postgres://app@db/certbound');
+  });
+
+  test('does not echo a URL it cannot parse', () => {
+    assert.equal(redactDatabaseUrl('postgres://u:hunter2@[oops/db'), '<unparseable database URL>');
+  });
+});
+
+storeContract(
+  'PostgreSQL server',
+  async () => openStore(unusedDir, { databaseUrl: await contractUrl() }),
+  { migrateAgain: async () => migrateOnce(await contractUrl()) },
+);
+
+let contractDatabase: Promise<string> | undefined;
+/** The one database the contract suite runs on. */
+function contractUrl(): Promise<string> {
+  contractDatabase ??= server.createDatabase();
+  return contractDatabase;
+}
