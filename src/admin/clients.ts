@@ -14,6 +14,8 @@ import type { Store } from '../storage/store.ts';
 import { CertboundError } from '../core/certbound-error.ts';
 import { writeCredentialFiles } from './files.ts';
 import { platformCa } from './init.ts';
+import { clientSpiffeId, trustDomain } from './certificates.ts';
+import { pkcs8ToPem } from '../pki/keys.ts';
 
 /** A client registration, as the CLI and the admin API take it. */
 export interface ClientRegistration {
@@ -27,6 +29,8 @@ export interface ClientRegistration {
   readonly certificatePem?: string;
   /** Issue a key and certificate for the client into this directory (development shortcut). */
   readonly issueCertTo?: string;
+  /** Issue a key and certificate for the client and return them (the admin API's `issue_cert`). */
+  readonly issueCert?: boolean;
   readonly tokenTtl?: number;
   readonly boundTokens?: boolean;
   readonly introspects?: readonly string[];
@@ -37,12 +41,15 @@ export interface RegisteredClient {
   readonly client: Client;
   readonly secret: string | null;
   readonly files: { cert: string; key: string | null; ca: string } | null;
+  /** What `issueCert` made: the certificate chain the client presents, its key, and the platform CA to trust. */
+  readonly credentials: { readonly certPem: string; readonly keyPem: string | null; readonly caPem: string } | null;
 }
 
 const CLIENT_ID = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,127})$/;
 const MAX_TTL = 86_400;
 
-function assertResourceUri(uri: string): void {
+/** Checks a resource identifier: an absolute URI without a fragment (RFC 8707 §2). */
+export function assertResourceUri(uri: string): void {
   if (!URL.canParse(uri) || uri.includes('#') || !/^[a-z][a-z0-9+.-]*:/i.test(uri)) {
     throw new InvalidClientMetadata(`resource '${uri}' must be an absolute URI without a fragment (RFC 8707)`);
   }
@@ -114,11 +121,12 @@ async function issueFor(store: Store, reg: ClientRegistration, method: AuthMetho
   const ca = await store.getAuthority(`partner:${reg.partnerId}`);
   if (!ca?.keyPkcs8) throw new CertboundError('ERR_CERTBOUND_NO_CA_KEY', `certbound does not hold the CA key of partner '${reg.partnerId}'`);
   const san = subject ? SAN_OF[subject.kind] : undefined;
-  return issueCertificate({ certPem: ca.certPem, keyPkcs8: ca.keyPkcs8 }, {
-    subject: dn,
-    sans: san && subject ? [{ type: san, value: subject.value }] : [],
-    usage: 'client',
-  });
+  // Every certificate certbound issues names its partner and client (a SPIFFE ID), so `--san-uri` works out of the box.
+  const spiffe: SubjectAltName = { type: 'uri', value: clientSpiffeId(await trustDomain(store), reg.partnerId, reg.id) };
+  const sans = san && subject && !(san === 'uri' && subject.value === spiffe.value) ? [{ type: san, value: subject.value }, spiffe] : [spiffe];
+  const leaf = await issueCertificate({ certPem: ca.certPem, keyPkcs8: ca.keyPkcs8 }, { subject: dn, sans, usage: 'client' });
+  // The client presents its chain (leaf, then its partner's CA), so no listener needs the partner CA's name.
+  return { ...leaf, certPem: leaf.certPem + ca.certPem };
 }
 
 /**
@@ -149,7 +157,7 @@ export async function registerClient(store: Store, reg: ClientRegistration): Pro
   }
   if (await store.getClient(reg.id)) throw new CertboundError('ERR_CERTBOUND_EXISTS', `client '${reg.id}' already exists`);
   const subject = expectedSubject(reg, method);
-  const issued = reg.issueCertTo === undefined ? null : await issueFor(store, reg, method, subject);
+  const issued = reg.issueCertTo === undefined && !reg.issueCert ? null : await issueFor(store, reg, method, subject);
 
   const certificates: { clientId: string; thumbprint: string; pem: string }[] = [];
   if (method === 'self_signed_tls_client_auth') {
@@ -189,8 +197,10 @@ export async function registerClient(store: Store, reg: ClientRegistration): Pro
       certificates,
     );
   });
+  const caPem = (await platformCa(store)).certPem;
   const files = issued && reg.issueCertTo !== undefined
-    ? await writeCredentialFiles(reg.issueCertTo, { certPem: issued.certPem, keyPkcs8: issued.keyPkcs8, caPem: (await platformCa(store)).certPem })
+    ? await writeCredentialFiles(reg.issueCertTo, { certPem: issued.certPem, keyPkcs8: issued.keyPkcs8, caPem })
     : null;
-  return { client, secret, files };
+  const credentials = issued ? { certPem: issued.certPem, keyPem: issued.keyPkcs8 ? pkcs8ToPem(issued.keyPkcs8) : null, caPem } : null;
+  return { client, secret, files, credentials };
 }

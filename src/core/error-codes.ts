@@ -7,12 +7,17 @@ export const ERROR_CODES = {
   ERR_CERTBOUND_DIR_BUSY: 'certbound serve is running on the data directory; the embedded database has a single writer.',
   ERR_CERTBOUND_INVALID_ID: 'A partner, client or certificate name has characters or a length that is not allowed.',
   ERR_CERTBOUND_INVALID_SAN: 'A subjectAltName argument is not dns:<hostname> or ip:<address>.',
-  ERR_CERTBOUND_EXISTS: 'A partner or client with that id already exists.',
-  ERR_CERTBOUND_NOT_FOUND: 'The partner named does not exist.',
+  ERR_CERTBOUND_EXISTS: 'A partner, client, resource, anchor or certificate with that id already exists.',
+  ERR_CERTBOUND_NOT_FOUND: 'The partner, client, resource, certificate or grant named does not exist.',
   ERR_CERTBOUND_FORBIDDEN: "The change would cross partners (e.g. granting another partner's resource).",
   ERR_CERTBOUND_NOT_INITIALISED: 'The data directory lacks what the command needs (CA, TLS certificate, signing key): run certbound init.',
   ERR_CERTBOUND_NO_CA_KEY: "certbound does not hold the private key of the partner's CA, so it cannot issue from it.",
+  ERR_CERTBOUND_INVALID_INPUT: 'An admin operation got a missing or malformed field.',
+  ERR_CERTBOUND_INVALID_CERTIFICATE: 'A certificate, CA or CSR given to certbound is malformed, expired, not a CA where one is needed, or its signature does not verify.',
+  ERR_CERTBOUND_CONFLICT: "The change conflicts with the current state: deleting a partner that still has clients, retiring a client's last active certificate, a trust anchor already held by another partner.",
   ERR_CERTBOUND_DATABASE_UNAVAILABLE: 'The PostgreSQL server could not be reached or refused the connection (address, credentials, TLS).',
+  ERR_CERTBOUND_INVALID_CRL: 'A CRL is malformed, not issued and signed by the CA it is configured for, not valid yet, past its nextUpdate, or has a critical extension certbound does not process.',
+  ERR_CERTBOUND_CRL_UNAVAILABLE: 'A CRL source could not be read: missing file, unreachable server, timeout, an answer other than 200, or larger than 10 MiB.',
 } as const;
 
 /** A stable library error code. */

@@ -14,6 +14,7 @@ import {
   type Extension,
   KeyUsageFlags,
   KeyUsagesExtension,
+  Name,
   SIGNING_ALGORITHM,
   SubjectAlternativeNameExtension,
   SubjectKeyIdentifierExtension,
@@ -35,6 +36,8 @@ export type CertificateUsage = 'client' | 'server';
 export interface IssueOptions {
   /** RFC 4514 distinguished name, e.g. `CN=c1, O=acme`. */
   readonly subject: string;
+  /** The subject as DER (from a CSR), used as is instead of `subject`. */
+  readonly subjectDer?: ArrayBuffer;
   readonly sans?: readonly SubjectAltName[];
   readonly usage: CertificateUsage;
   /** Validity from notBefore (default: now); 397 for server and 365 for client certificates. */
@@ -67,7 +70,7 @@ export async function issueCertificate(issuer: CertifiedKey, opts: IssueOptions)
     throw invalidArg('A server certificate needs a dns or ip subjectAltName');
   }
   if (opts.publicKey !== undefined && opts.publicKey.type !== 'public') throw invalidArg('publicKey must be a public key');
-  const subject = rfc4514Name(opts.subject);
+  const subject = opts.subjectDer ? new Name(opts.subjectDer) : rfc4514Name(opts.subject);
   const { notBefore, notAfter } = validityPeriod(opts, opts.usage === 'server' ? 397 : 365);
   const [ca, keys] = await Promise.all([
     loadIssuer(issuer),

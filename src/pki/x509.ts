@@ -14,13 +14,18 @@ export {
   BasicConstraintsExtension,
   ExtendedKeyUsage,
   ExtendedKeyUsageExtension,
-  type Extension,
+  Extension,
   KeyUsageFlags,
   KeyUsagesExtension,
+  Name,
+  Pkcs10CertificateRequest,
   SubjectAlternativeNameExtension,
   SubjectKeyIdentifierExtension,
   X509Certificate,
   X509CertificateGenerator,
+  X509Crl,
+  X509CrlGenerator,
+  X509CrlReason,
 } from '@peculiar/x509';
 
 /** The signature algorithm of every certificate certbound signs: ECDSA with SHA-256 (`ecdsa-with-SHA256`). */

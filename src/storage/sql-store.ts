@@ -244,6 +244,7 @@ export class SqlStore implements Store {
       const q = (tx as SqlStore).#q;
       await q.query('DELETE FROM grants WHERE partner_id = $1 OR resource_uri IN (SELECT uri FROM resources WHERE partner_id = $1)', [id]);
       await q.query('DELETE FROM resources WHERE partner_id = $1', [id]);
+      await q.query('DELETE FROM issued_certificates WHERE issuer_id IN (SELECT id FROM certificate_authorities WHERE partner_id = $1)', [id]);
       await q.query('DELETE FROM token_cutoffs WHERE subject_kind = $1 AND subject_id = $2', ['partner', id]);
       await q.query('DELETE FROM partners WHERE id = $1', [id]);
     });

@@ -1,0 +1,49 @@
+import type { AuditEvent } from '../core/model.ts';
+import type { AdminContext, Operation, OperationInput } from './operation.ts';
+
+// Fields that carry certificates, CSRs or keys: long, and never worth an audit row.
+const BULKY = new Set(['ca_pem', 'certificate_pem', 'csr_pem']);
+
+/** What an admin change's audit event says about its input: ids and settings, never PEM bodies. */
+function auditDetail(input: OperationInput): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(input).filter(([k]) => !BULKY.has(k)));
+}
+
+function text(input: OperationInput, name: string): string | null {
+  const v = input[name];
+  return typeof v === 'string' ? v : null;
+}
+
+/** The audit event of an admin change. */
+export function adminAuditEvent(op: Operation, actor: string, input: OperationInput, outcome: AuditEvent['outcome'], reason: string | null = null): AuditEvent {
+  return {
+    at: new Date(),
+    event: `admin.${op.id}`,
+    outcome,
+    reason,
+    actor,
+    partnerId: text(input, 'partner') ?? text(input, 'owner'),
+    clientId: text(input, 'client'),
+    thumbprint: text(input, 'thumbprint'),
+    serial: text(input, 'serial'),
+    resource: text(input, 'resource'),
+    detail: auditDetail(input),
+  };
+}
+
+/**
+ * Runs an admin operation. A change is recorded in the audit log — done or refused, by whom,
+ * on what — in the same store.
+ */
+export async function runOperation(ctx: AdminContext, op: Operation, input: OperationInput): Promise<unknown> {
+  if (!op.changes) return op.run(ctx, input);
+  try {
+    const result = await op.run(ctx, input);
+    await ctx.store.appendAudit([adminAuditEvent(op, ctx.actor, input, 'success')]);
+    return result;
+  } catch (err) {
+    const reason = err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : 'error';
+    await ctx.store.appendAudit([adminAuditEvent(op, ctx.actor, input, 'denied', reason)]).catch(() => {});
+    throw err;
+  }
+}
