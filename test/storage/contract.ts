@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import type { AuditEvent } from '../../src/core/model.ts';
 import type { NewClient, Store } from '../../src/storage/store.ts';
 
 /** Backend hooks the contract may use beyond opening a store. */
@@ -339,6 +340,566 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
       await store.revokeToken(jti, id('client'), exp);
       assert.equal(await store.isTokenRevoked(jti), true);
       assert.equal(await store.isTokenRevoked(id('other-jti')), false);
+    });
+
+    // ---- Schema v2: anchors by fingerprint, CRL sources, resource scopes, grants, client lifecycle,
+    // revoked certificates, token cutoffs, admin certificates and the audit log.
+
+    const thumbprint = (): string => randomBytes(32).toString('base64url');
+    const selfSigned = (partnerId: string): NewClient => newClient(partnerId, { authMethod: 'self_signed_tls_client_auth', subject: null });
+    /** The grants of this run that concern `resourceUri`, as [partner, client, scopes] triples. */
+    const grantsOf = async (s: Store, resourceUri: string): Promise<Array<[string, string | null, string[]]>> =>
+      (await s.listGrants()).filter((g) => g.resourceUri === resourceUri).map((g) => [g.partnerId, g.clientId, [...g.scopes]]);
+
+    test('certificate authorities: the fingerprint round-trips; the CRL source is null unless given', async () => {
+      const p = await partner();
+      await store.addAuthority({ id: id('ca-fp-plain'), partnerId: p, certPem: 'PEM', fingerprint: id('fp-plain'), keyPkcs8: null });
+      await store.addAuthority({
+        id: id('ca-fp-crl'), partnerId: p, certPem: 'PEM', fingerprint: id('fp-crl'), keyPkcs8: null, crlSource: 'https://crl.example/a.crl',
+      });
+      const plain = await store.getAuthority(id('ca-fp-plain'));
+      assert.equal(plain?.fingerprint, id('fp-plain'));
+      assert.equal(plain?.crlSource, null);
+      const withCrl = (await store.listAuthorities()).find((ca) => ca.id === id('ca-fp-crl'));
+      assert.equal(withCrl?.fingerprint, id('fp-crl'));
+      assert.equal(withCrl?.crlSource, 'https://crl.example/a.crl');
+    });
+
+    test('certificate authorities: a second CA with an existing fingerprint is refused, for the same or another partner', async () => {
+      const [p1, p2] = [await partner(), await partner()];
+      const fingerprint = id('fp-shared');
+      await store.addAuthority({ id: id('ca-fp-first'), partnerId: p1, certPem: 'PEM', fingerprint, keyPkcs8: null });
+      await assert.rejects(store.addAuthority({ id: id('ca-fp-same-partner'), partnerId: p1, certPem: 'PEM', fingerprint, keyPkcs8: null }));
+      await assert.rejects(store.addAuthority({ id: id('ca-fp-other-partner'), partnerId: p2, certPem: 'PEM', fingerprint, keyPkcs8: null }));
+      await assert.rejects(store.addAuthority({ id: id('ca-fp-platform'), partnerId: null, certPem: 'PEM', fingerprint, keyPkcs8: null }));
+      assert.equal(await store.getAuthority(id('ca-fp-same-partner')), null);
+      assert.equal(await store.getAuthority(id('ca-fp-other-partner')), null);
+      assert.equal(await store.getAuthority(id('ca-fp-platform')), null);
+      assert.deepEqual((await store.listAuthorities()).filter((ca) => ca.fingerprint === fingerprint).map((ca) => ca.id), [id('ca-fp-first')]);
+    });
+
+    test('certificate authorities: setAuthorityCrlSource sets, replaces and clears (null) the CRL source', async () => {
+      const p = await partner();
+      const ca = id('ca-crl');
+      await store.addAuthority({ id: ca, partnerId: p, certPem: 'PEM', fingerprint: id('fp-crl-set'), keyPkcs8: null });
+      await store.setAuthorityCrlSource(ca, '/var/lib/certbound/partner.crl');
+      assert.equal((await store.getAuthority(ca))?.crlSource, '/var/lib/certbound/partner.crl');
+      await store.setAuthorityCrlSource(ca, 'http://crl.partner.example/ca.crl');
+      assert.equal((await store.getAuthority(ca))?.crlSource, 'http://crl.partner.example/ca.crl');
+      await store.setAuthorityCrlSource(ca, null);
+      const cleared = await store.getAuthority(ca);
+      assert.equal(cleared?.crlSource, null);
+      assert.equal(cleared?.fingerprint, id('fp-crl-set'), 'the rest of the CA is untouched');
+    });
+
+    test('certificate authorities: removeAuthority is true for an existing CA, false afterwards and for an unknown id', async () => {
+      const p = await partner();
+      const ca = id('ca-remove');
+      const fingerprint = id('fp-remove');
+      await store.addAuthority({ id: ca, partnerId: p, certPem: 'PEM', fingerprint, keyPkcs8: null });
+      assert.equal(await store.removeAuthority(ca), true);
+      assert.equal(await store.getAuthority(ca), null);
+      assert.ok(!(await store.listAuthorities()).some((x) => x.id === ca));
+      assert.equal(await store.removeAuthority(ca), false);
+      assert.equal(await store.removeAuthority(id('ca-never-added')), false);
+      // Its fingerprint is free again.
+      await store.addAuthority({ id: id('ca-remove-again'), partnerId: p, certPem: 'PEM', fingerprint, keyPkcs8: null });
+      assert.equal((await store.getAuthority(id('ca-remove-again')))?.fingerprint, fingerprint);
+    });
+
+    test('resources: scopes round-trip (quoted values included); none given is empty; setResourceScopes replaces them', async () => {
+      const p = await partner();
+      const [withScopes, without] = [uri('scoped'), uri('unscoped')];
+      const scopes = ['orders:read', 'orders:write', 'a,b', '{x}', 'NULL', 'q"uote', 'back\\slash', 'two words'];
+      const added = await store.addResource({ uri: withScopes, partnerId: p, scopes });
+      assert.deepEqual(added.scopes, scopes);
+      assert.deepEqual((await store.getResource(withScopes))?.scopes, scopes);
+      assert.deepEqual((await store.addResource({ uri: without, partnerId: null })).scopes, []);
+      assert.deepEqual((await store.getResource(without))?.scopes, []);
+      await store.setResourceScopes(withScopes, ['billing:read']);
+      assert.deepEqual((await store.getResource(withScopes))?.scopes, ['billing:read']);
+      assert.deepEqual((await store.listResources()).find((r) => r.uri === withScopes)?.scopes, ['billing:read']);
+      await store.setResourceScopes(withScopes, []);
+      assert.deepEqual((await store.getResource(withScopes))?.scopes, []);
+    });
+
+    test('grants: putGrant returns the partner grant and listGrants shows it', async () => {
+      const p = await partner();
+      const r = uri('grant-partner');
+      await store.addResource({ uri: r, partnerId: null, scopes: ['read', 'write'] });
+      const g = await store.putGrant({ resourceUri: r, partnerId: p, clientId: null, scopes: ['read', 'a,b'] });
+      assert.equal(g.resourceUri, r);
+      assert.equal(g.partnerId, p);
+      assert.equal(g.clientId, null);
+      assert.deepEqual(g.scopes, ['read', 'a,b']);
+      assert.ok(g.createdAt instanceof Date && !Number.isNaN(g.createdAt.getTime()));
+      assert.deepEqual(await grantsOf(store, r), [[p, null, ['read', 'a,b']]]);
+    });
+
+    test('grants: one per (resource, partner): a second putGrant replaces the scopes', async () => {
+      const p = await partner();
+      const r = uri('grant-partner-replace');
+      await store.addResource({ uri: r, partnerId: null });
+      await store.putGrant({ resourceUri: r, partnerId: p, clientId: null, scopes: ['read'] });
+      const replaced = await store.putGrant({ resourceUri: r, partnerId: p, clientId: null, scopes: ['write', 'admin'] });
+      assert.deepEqual(replaced.scopes, ['write', 'admin']);
+      assert.deepEqual(await grantsOf(store, r), [[p, null, ['write', 'admin']]]);
+      await store.putGrant({ resourceUri: r, partnerId: p, clientId: null, scopes: [] });
+      assert.deepEqual(await grantsOf(store, r), [[p, null, []]]);
+    });
+
+    test('grants: one per (resource, client), beside the partner grant; a second putGrant replaces the client grant only', async () => {
+      const p = await partner();
+      const c = newClient(p);
+      await store.addClient(c);
+      const r = uri('grant-client-replace');
+      await store.addResource({ uri: r, partnerId: null });
+      await store.putGrant({ resourceUri: r, partnerId: p, clientId: null, scopes: ['partner-wide'] });
+      const g = await store.putGrant({ resourceUri: r, partnerId: p, clientId: c.id, scopes: ['read'] });
+      assert.equal(g.clientId, c.id);
+      await store.putGrant({ resourceUri: r, partnerId: p, clientId: c.id, scopes: ['write'] });
+      assert.deepEqual(await grantsOf(store, r), [
+        [p, null, ['partner-wide']],
+        [p, c.id, ['write']],
+      ]);
+    });
+
+    test('grants: a client grant of the same resource under another partner is refused; the existing one stays', async () => {
+      const [p1, p2] = [await partner(), await partner()];
+      const c = newClient(p1);
+      await store.addClient(c);
+      const r = uri('grant-client-unique');
+      await store.addResource({ uri: r, partnerId: null });
+      await store.putGrant({ resourceUri: r, partnerId: p1, clientId: c.id, scopes: ['read'] });
+      await assert.rejects(store.putGrant({ resourceUri: r, partnerId: p2, clientId: c.id, scopes: ['write'] }));
+      assert.deepEqual(await grantsOf(store, r), [[p1, c.id, ['read']]]);
+    });
+
+    test('grants: putGrant of an unknown resource, partner or client is refused and stores nothing', async () => {
+      const p = await partner();
+      const r = uri('grant-refs');
+      await store.addResource({ uri: r, partnerId: null });
+      await assert.rejects(store.putGrant({ resourceUri: uri('grant-no-resource'), partnerId: p, clientId: null, scopes: [] }), 'unknown resource');
+      await assert.rejects(store.putGrant({ resourceUri: r, partnerId: id('grant-no-partner'), clientId: null, scopes: [] }), 'unknown partner');
+      await assert.rejects(store.putGrant({ resourceUri: r, partnerId: p, clientId: id('grant-no-client'), scopes: [] }), 'unknown client');
+      assert.deepEqual(await grantsOf(store, r), []);
+      assert.deepEqual(await grantsOf(store, uri('grant-no-resource')), []);
+    });
+
+    test('grants: deleteGrant removes the named grant only (partner vs client), true once, then false', async () => {
+      const p = await partner();
+      const c = newClient(p);
+      await store.addClient(c);
+      const r = uri('grant-delete');
+      await store.addResource({ uri: r, partnerId: null });
+      await store.putGrant({ resourceUri: r, partnerId: p, clientId: null, scopes: ['a'] });
+      await store.putGrant({ resourceUri: r, partnerId: p, clientId: c.id, scopes: ['b'] });
+      assert.equal(await store.deleteGrant(r, p, null), true);
+      assert.deepEqual(await grantsOf(store, r), [[p, c.id, ['b']]]);
+      assert.equal(await store.deleteGrant(r, p, null), false);
+      assert.equal(await store.deleteGrant(r, p, c.id), true);
+      assert.deepEqual(await grantsOf(store, r), []);
+      assert.equal(await store.deleteGrant(r, p, c.id), false);
+      assert.equal(await store.deleteGrant(uri('grant-never'), p, null), false);
+    });
+
+    test('deletePartner: removes the partner, its CAs, resources, grants on them and its grants elsewhere, and its token cutoff; others stay', async () => {
+      const [gone, other] = [await partner(), await partner()];
+      const otherClient = newClient(other);
+      await store.addClient(otherClient);
+      const [owned, othersResource, platform] = [uri('del-owned'), uri('del-others'), uri('del-platform')];
+      await store.addResource({ uri: owned, partnerId: gone, scopes: ['x'] });
+      await store.addResource({ uri: othersResource, partnerId: other });
+      await store.addResource({ uri: platform, partnerId: null });
+      await store.addAuthority({ id: id('del-ca-issuing'), partnerId: gone, certPem: 'PEM', fingerprint: id('fp-del-1'), keyPkcs8: new Uint8Array([1]) });
+      await store.addAuthority({ id: id('del-ca-imported'), partnerId: gone, certPem: 'PEM', fingerprint: id('fp-del-2'), keyPkcs8: null });
+      await store.addAuthority({ id: id('del-ca-other'), partnerId: other, certPem: 'PEM', fingerprint: id('fp-del-3'), keyPkcs8: null });
+      // Grants on the resource it owns (to another partner and its client), and its own grants elsewhere.
+      await store.putGrant({ resourceUri: owned, partnerId: other, clientId: null, scopes: ['x'] });
+      await store.putGrant({ resourceUri: owned, partnerId: other, clientId: otherClient.id, scopes: ['x'] });
+      await store.putGrant({ resourceUri: othersResource, partnerId: gone, clientId: null, scopes: [] });
+      await store.putGrant({ resourceUri: platform, partnerId: gone, clientId: null, scopes: [] });
+      await store.putGrant({ resourceUri: platform, partnerId: other, clientId: null, scopes: ['kept'] });
+      const cutoff = new Date('2030-05-05T05:05:05.555Z');
+      await store.setTokenCutoff({ subjectKind: 'partner', subjectId: gone, cutoff });
+      await store.setTokenCutoff({ subjectKind: 'partner', subjectId: other, cutoff });
+
+      await store.deletePartner(gone);
+
+      assert.equal(await store.getPartner(gone), null);
+      assert.equal(await store.getAuthority(id('del-ca-issuing')), null);
+      assert.equal(await store.getAuthority(id('del-ca-imported')), null);
+      assert.equal(await store.getResource(owned), null);
+      const grants = (await store.listGrants()).filter((g) => [owned, othersResource, platform].includes(g.resourceUri));
+      assert.deepEqual(grants.map((g) => [g.resourceUri, g.partnerId, g.clientId]), [[platform, other, null]]);
+      const cutoffs = (await store.listTokenCutoffs()).filter((t) => t.subjectKind === 'partner' && [gone, other].includes(t.subjectId));
+      assert.deepEqual(cutoffs.map((t) => t.subjectId), [other]);
+      // The other partner keeps everything of its own.
+      assert.ok(await store.getPartner(other));
+      assert.ok(await store.getClient(otherClient.id));
+      assert.ok(await store.getResource(othersResource));
+      assert.ok(await store.getAuthority(id('del-ca-other')));
+    });
+
+    test('deletePartner: refused while the partner has a client, and nothing of it is removed', async () => {
+      const p = await partner();
+      const c = newClient(p);
+      await store.addClient(c);
+      const r = uri('del-refused');
+      await store.addResource({ uri: r, partnerId: p });
+      await store.addAuthority({ id: id('del-refused-ca'), partnerId: p, certPem: 'PEM', fingerprint: id('fp-del-refused'), keyPkcs8: null });
+      await store.putGrant({ resourceUri: r, partnerId: p, clientId: null, scopes: ['a'] });
+      await store.putGrant({ resourceUri: r, partnerId: p, clientId: c.id, scopes: ['b'] });
+      const cutoff = new Date('2030-06-06T06:06:06.666Z');
+      await store.setTokenCutoff({ subjectKind: 'partner', subjectId: p, cutoff });
+
+      await assert.rejects(store.deletePartner(p));
+
+      assert.ok(await store.getPartner(p));
+      assert.ok(await store.getClient(c.id));
+      assert.ok(await store.getResource(r));
+      assert.ok(await store.getAuthority(id('del-refused-ca')));
+      assert.deepEqual(await grantsOf(store, r), [[p, null, ['a']], [p, c.id, ['b']]]);
+      const kept = (await store.listTokenCutoffs()).find((t) => t.subjectKind === 'partner' && t.subjectId === p);
+      assert.equal(kept?.cutoff.getTime(), cutoff.getTime());
+    });
+
+    test('deletePartner: a partner without clients is deleted; its id can be registered again, empty', async () => {
+      const p = await partner();
+      const r = uri('del-readd');
+      await store.addResource({ uri: r, partnerId: p });
+      await store.putGrant({ resourceUri: r, partnerId: p, clientId: null, scopes: [] });
+      await store.deletePartner(p);
+      assert.equal(await store.getPartner(p), null);
+      assert.ok(!(await store.listPartners()).some((x) => x.id === p));
+      const again = await store.addPartner(p);
+      assert.equal(again.status, 'active');
+      assert.equal(await store.getResource(r), null);
+      assert.deepEqual(await grantsOf(store, r), []);
+    });
+
+    test('clients: setClientStatus disables and re-enables; getClient and listClients show it', async () => {
+      const p = await partner();
+      const c = newClient(p);
+      await store.addClient(c);
+      await store.setClientStatus(c.id, 'disabled');
+      assert.equal((await store.getClient(c.id))?.status, 'disabled');
+      assert.equal((await store.listClients()).find((x) => x.id === c.id)?.status, 'disabled');
+      await store.setClientStatus(c.id, 'active');
+      assert.equal((await store.getClient(c.id))?.status, 'active');
+    });
+
+    test('clients: setClientSubject replaces the subject (kind and value); every other field is unchanged', async () => {
+      const p = await partner();
+      const r = uri('subject-rotation');
+      await store.addResource({ uri: r, partnerId: p });
+      const c = newClient(p, { scopes: ['s1'], resources: [r], tokenTtl: 1234 });
+      const before = await store.addClient(c);
+      await store.setClientSubject(c.id, { kind: 'san_uri', value: 'spiffe://partner.example/svc' });
+      const after = await store.getClient(c.id);
+      assert.deepEqual(after?.subject, { kind: 'san_uri', value: 'spiffe://partner.example/svc' });
+      assert.deepEqual({ ...after, subject: null }, { ...before, subject: null });
+    });
+
+    test('clients: setClientSubject on a client that is not tls_client_auth is refused and leaves it without a subject', async () => {
+      const p = await partner();
+      const c = selfSigned(p);
+      await store.addClient(c);
+      await assert.rejects(store.setClientSubject(c.id, { kind: 'subject_dn', value: 'CN=x' }));
+      assert.equal((await store.getClient(c.id))?.subject, null);
+    });
+
+    test('client certificates: new ones are unretired (retiredAt null); addClientCertificate adds one', async () => {
+      const p = await partner();
+      const c = selfSigned(p);
+      const [t1, t2] = [thumbprint(), thumbprint()];
+      await store.addClient(c, [{ clientId: c.id, thumbprint: t1, pem: 'PEM 1' }]);
+      await store.addClientCertificate({ clientId: c.id, thumbprint: t2, pem: 'PEM 2' });
+      const ours = (await store.listClientCertificates()).filter((x) => x.clientId === c.id);
+      assert.deepEqual(ours.map((x) => [x.thumbprint, x.pem, x.retiredAt]).sort(), [[t1, 'PEM 1', null], [t2, 'PEM 2', null]].sort());
+      assert.ok(ours.every((x) => x.createdAt instanceof Date));
+    });
+
+    test('client certificates: addClientCertificate refuses a duplicate thumbprint for the client and an unknown client', async () => {
+      const p = await partner();
+      const c = selfSigned(p);
+      const t = thumbprint();
+      await store.addClient(c, [{ clientId: c.id, thumbprint: t, pem: 'PEM' }]);
+      await assert.rejects(store.addClientCertificate({ clientId: c.id, thumbprint: t, pem: 'PEM again' }));
+      await assert.rejects(store.addClientCertificate({ clientId: id('cert-no-client'), thumbprint: thumbprint(), pem: 'PEM' }));
+      assert.deepEqual((await store.listClientCertificates()).filter((x) => x.clientId === c.id).map((x) => x.pem), ['PEM']);
+      assert.ok(!(await store.listClientCertificates()).some((x) => x.clientId === id('cert-no-client')));
+    });
+
+    test('client certificates: retire is true once and sets retiredAt (the row stays); then false', async () => {
+      const p = await partner();
+      const c = selfSigned(p);
+      const [t1, t2] = [thumbprint(), thumbprint()];
+      await store.addClient(c, [{ clientId: c.id, thumbprint: t1, pem: 'PEM 1' }, { clientId: c.id, thumbprint: t2, pem: 'PEM 2' }]);
+      const before = Date.now();
+      assert.equal(await store.retireClientCertificate(c.id, t1), true);
+      const ours = (await store.listClientCertificates()).filter((x) => x.clientId === c.id);
+      const retired = ours.find((x) => x.thumbprint === t1);
+      assert.ok(retired?.retiredAt instanceof Date, 'the retired certificate is still listed, with its retirement time');
+      assert.ok(Math.abs(retired.retiredAt.getTime() - before) < 60_000);
+      assert.equal(ours.find((x) => x.thumbprint === t2)?.retiredAt, null, 'the other certificate is untouched');
+      assert.equal(await store.retireClientCertificate(c.id, t1), false, 'already retired');
+      assert.equal((await store.listClientCertificates()).find((x) => x.clientId === c.id && x.thumbprint === t1)?.retiredAt?.getTime(),
+        retired.retiredAt.getTime(), 'retiring again does not move retiredAt');
+    });
+
+    test('client certificates: retire is false for an unknown thumbprint, an unknown client and another client\'s certificate', async () => {
+      const p = await partner();
+      const [a, b] = [selfSigned(p), selfSigned(p)];
+      const t = thumbprint();
+      await store.addClient(a, [{ clientId: a.id, thumbprint: t, pem: 'PEM' }]);
+      await store.addClient(b);
+      assert.equal(await store.retireClientCertificate(a.id, thumbprint()), false);
+      assert.equal(await store.retireClientCertificate(id('retire-no-client'), t), false);
+      assert.equal(await store.retireClientCertificate(b.id, t), false);
+      assert.equal((await store.listClientCertificates()).find((x) => x.clientId === a.id && x.thumbprint === t)?.retiredAt, null);
+    });
+
+    test('revoked certificates: revokeCertificate is true and records every field; a second revocation is false and keeps the first', async () => {
+      const t = thumbprint();
+      const first = { thumbprint: t, serial: randomBytes(16).toString('hex'), issuerId: id('rev-ca'), partnerId: id('rev-p'), clientId: id('rev-c'), reason: 'keyCompromise' };
+      const before = Date.now();
+      assert.equal(await store.revokeCertificate(first), true);
+      assert.equal(await store.revokeCertificate({ ...first, reason: 'superseded', serial: null }), false);
+      const ours = (await store.listRevokedCertificates()).filter((x) => x.thumbprint === t);
+      assert.equal(ours.length, 1);
+      const [got] = ours;
+      assert.deepEqual({ ...got, revokedAt: undefined }, { ...first, revokedAt: undefined });
+      assert.ok(got!.revokedAt instanceof Date && Math.abs(got!.revokedAt.getTime() - before) < 60_000);
+    });
+
+    test('revoked certificates: a certificate known only by its thumbprint (no serial, issuer, partner or client) is recorded', async () => {
+      const t = thumbprint();
+      assert.equal(await store.revokeCertificate({ thumbprint: t, serial: null, issuerId: null, partnerId: null, clientId: null, reason: 'unspecified' }), true);
+      const got = (await store.listRevokedCertificates()).find((x) => x.thumbprint === t);
+      assert.deepEqual([got?.serial, got?.issuerId, got?.partnerId, got?.clientId, got?.reason], [null, null, null, null, 'unspecified']);
+    });
+
+    test('token cutoffs: set, listed; a later cutoff replaces it; an earlier one never moves it back', async () => {
+      const subjectId = id('cutoff-client');
+      const ours = async () => (await store.listTokenCutoffs()).filter((t) => t.subjectKind === 'client' && t.subjectId === subjectId);
+      const [t1, t2, t0] = ['2030-01-01T00:00:00.123Z', '2030-02-01T00:00:00.456Z', '2029-12-31T23:59:59.999Z'].map((s) => new Date(s));
+      await store.setTokenCutoff({ subjectKind: 'client', subjectId, cutoff: t1! });
+      assert.deepEqual((await ours()).map((t) => t.cutoff.getTime()), [t1!.getTime()]);
+      await store.setTokenCutoff({ subjectKind: 'client', subjectId, cutoff: t2! });
+      assert.deepEqual((await ours()).map((t) => t.cutoff.getTime()), [t2!.getTime()]);
+      await store.setTokenCutoff({ subjectKind: 'client', subjectId, cutoff: t0! });
+      assert.deepEqual((await ours()).map((t) => t.cutoff.getTime()), [t2!.getTime()]);
+      await store.setTokenCutoff({ subjectKind: 'client', subjectId, cutoff: t2! });
+      assert.deepEqual((await ours()).map((t) => t.cutoff.getTime()), [t2!.getTime()]);
+    });
+
+    test('token cutoffs: a client and a partner with the same id have separate cutoffs', async () => {
+      const subjectId = id('cutoff-shared');
+      const [forClient, forPartner] = [new Date('2031-01-01T00:00:00Z'), new Date('2031-06-01T00:00:00Z')];
+      await store.setTokenCutoff({ subjectKind: 'client', subjectId, cutoff: forClient });
+      await store.setTokenCutoff({ subjectKind: 'partner', subjectId, cutoff: forPartner });
+      const ours = (await store.listTokenCutoffs()).filter((t) => t.subjectId === subjectId);
+      assert.deepEqual(ours.map((t) => [t.subjectKind, t.cutoff.getTime()]), [['client', forClient.getTime()], ['partner', forPartner.getTime()]]);
+    });
+
+    test('admin certificates: add, get, list, a thumbprint is unique; remove is true once, then false', async () => {
+      const t = thumbprint();
+      assert.equal(await store.getAdminCertificate(t), null);
+      await store.addAdminCertificate({ thumbprint: t, name: id('alice'), certPem: 'ADMIN PEM' });
+      const got = await store.getAdminCertificate(t);
+      assert.deepEqual({ ...got, createdAt: undefined }, { thumbprint: t, name: id('alice'), certPem: 'ADMIN PEM', createdAt: undefined });
+      assert.ok(got?.createdAt instanceof Date);
+      assert.deepEqual((await store.listAdminCertificates()).filter((a) => a.thumbprint === t).map((a) => a.name), [id('alice')]);
+      await assert.rejects(store.addAdminCertificate({ thumbprint: t, name: id('mallory'), certPem: 'OTHER' }));
+      assert.equal((await store.getAdminCertificate(t))?.name, id('alice'));
+      assert.equal(await store.removeAdminCertificate(t), true);
+      assert.equal(await store.getAdminCertificate(t), null);
+      assert.ok(!(await store.listAdminCertificates()).some((a) => a.thumbprint === t));
+      assert.equal(await store.removeAdminCertificate(t), false);
+    });
+
+    // Audit events carry a partner id of this run, so queries filtered by it see only this run's events.
+    const auditEvent = (partnerId: string, over: Partial<AuditEvent> = {}): AuditEvent => ({
+      at: new Date('2030-03-03T03:03:03.333Z'),
+      event: 'token.issued',
+      outcome: 'success',
+      partnerId,
+      ...over,
+    });
+
+    test('audit: appendAudit stores a batch in order; every field round-trips; omitted ones come back null; ids increase', async () => {
+      const p = id('audit-fields');
+      const full: AuditEvent = {
+        at: new Date('2030-04-04T04:04:04.444Z'),
+        event: 'token.denied',
+        outcome: 'denied',
+        reason: 'invalid_scope',
+        actor: 'local',
+        partnerId: p,
+        clientId: id('audit-client'),
+        thumbprint: thumbprint(),
+        serial: 'ab01',
+        resource: uri('audit'),
+        detail: { requested: ['a', 'b'] },
+      };
+      await store.appendAudit([full, auditEvent(p, { event: 'admin.partner.add' })]);
+      const got = await store.queryAudit({ partnerId: p });
+      assert.equal(got.length, 2);
+      const [first, second] = got;
+      assert.ok(Number.isInteger(first!.id) && Number.isInteger(second!.id) && first!.id < second!.id);
+      assert.deepEqual({ ...first, id: 0, at: first!.at.getTime() }, { ...full, id: 0, at: full.at.getTime() });
+      assert.deepEqual({ ...second, id: 0, at: second!.at.getTime() }, {
+        id: 0, at: Date.parse('2030-03-03T03:03:03.333Z'), event: 'admin.partner.add', outcome: 'success',
+        reason: null, actor: null, partnerId: p, clientId: null, thumbprint: null, serial: null, resource: null, detail: null,
+      });
+    });
+
+    test('audit: appendAudit of an empty batch is a no-op', async () => {
+      await store.appendAudit([]);
+    });
+
+    test('audit: appendAudit takes a batch of 5000 events in one call (the audit writer\'s largest batch)', async () => {
+      const p = id('audit-big-batch');
+      const events = Array.from({ length: 5000 }, (_, i) => auditEvent(p, { event: `e${i}`, clientId: id('audit-big'), detail: { i } }));
+      await store.appendAudit(events);
+      const got = await store.queryAudit({ partnerId: p, limit: 5000 });
+      assert.equal(got.length, 5000);
+      assert.deepEqual([got[0]?.event, got[4999]?.event], ['e0', 'e4999']);
+    });
+
+    test('audit: detail JSON round-trips (nesting, arrays, numbers, booleans, null, unicode, quotes)', async () => {
+      const p = id('audit-detail');
+      const detail = {
+        nested: { list: [1, 2.5, -3, 'x', null, true, false, { deep: [[]] }], empty: {} },
+        text: 'é ✓ 😀 "quoted" back\\slash\nnewline',
+        none: null,
+        big: 9007199254740991,
+      };
+      await store.appendAudit([auditEvent(p, { detail }), auditEvent(p, { detail: null })]);
+      const got = await store.queryAudit({ partnerId: p });
+      assert.deepEqual(got.map((e) => e.detail), [detail, null]);
+    });
+
+    test('audit: an outcome other than success or denied is refused, and the whole batch with it', async () => {
+      const p = id('audit-bad-outcome');
+      const bad = { ...auditEvent(p), outcome: 'error' } as unknown as AuditEvent;
+      await assert.rejects(store.appendAudit([bad]));
+      await assert.rejects(store.appendAudit([auditEvent(p, { event: 'fine' }), bad]));
+      assert.deepEqual(await store.queryAudit({ partnerId: p }), []);
+    });
+
+    test('audit: queryAudit filters by partnerId and by clientId', async () => {
+      const [p1, p2] = [id('audit-p1'), id('audit-p2')];
+      const [c1, c2] = [id('audit-c1'), id('audit-c2')];
+      await store.appendAudit([
+        auditEvent(p1, { clientId: c1, event: 'e1' }),
+        auditEvent(p2, { clientId: c2, event: 'e2' }),
+        auditEvent(p1, { clientId: c2, event: 'e3' }),
+        auditEvent(p1, { clientId: null, event: 'e4' }),
+      ]);
+      assert.deepEqual((await store.queryAudit({ partnerId: p1 })).map((e) => e.event), ['e1', 'e3', 'e4']);
+      assert.deepEqual((await store.queryAudit({ partnerId: p2 })).map((e) => e.event), ['e2']);
+      assert.deepEqual((await store.queryAudit({ clientId: c2 })).map((e) => e.event), ['e2', 'e3']);
+      assert.deepEqual((await store.queryAudit({ clientId: c1 })).map((e) => e.event), ['e1']);
+      assert.deepEqual((await store.queryAudit({ partnerId: p1, clientId: c2 })).map((e) => e.event), ['e3']);
+      assert.deepEqual(await store.queryAudit({ partnerId: p2, clientId: c1 }), []);
+    });
+
+    test('audit: queryAudit filters by outcome', async () => {
+      const p = id('audit-outcome');
+      await store.appendAudit([
+        auditEvent(p, { event: 'ok1' }),
+        auditEvent(p, { event: 'no1', outcome: 'denied', reason: 'invalid_client' }),
+        auditEvent(p, { event: 'ok2' }),
+      ]);
+      assert.deepEqual((await store.queryAudit({ partnerId: p, outcome: 'success' })).map((e) => e.event), ['ok1', 'ok2']);
+      assert.deepEqual((await store.queryAudit({ partnerId: p, outcome: 'denied' })).map((e) => [e.event, e.reason]), [['no1', 'invalid_client']]);
+    });
+
+    test('audit: queryAudit since keeps events at or after the instant (inclusive)', async () => {
+      const p = id('audit-since');
+      const at = (s: string) => new Date(`2030-07-07T07:07:${s}Z`);
+      await store.appendAudit([
+        auditEvent(p, { event: 'before', at: at('06.999') }),
+        auditEvent(p, { event: 'exact', at: at('07.000') }),
+        auditEvent(p, { event: 'after', at: at('07.001') }),
+      ]);
+      assert.deepEqual((await store.queryAudit({ partnerId: p, since: at('07.000') })).map((e) => e.event), ['exact', 'after']);
+      assert.deepEqual((await store.queryAudit({ partnerId: p, since: at('07.002') })).map((e) => e.event), []);
+      assert.deepEqual((await store.queryAudit({ partnerId: p, since: at('00.000') })).map((e) => e.event), ['before', 'exact', 'after']);
+    });
+
+    test('audit: queryAudit limit returns the newest events (by id, across batches) in ascending id order', async () => {
+      const p = id('audit-limit');
+      await store.appendAudit([auditEvent(p, { event: 'e1' }), auditEvent(p, { event: 'e2' })]);
+      await store.appendAudit([auditEvent(p, { event: 'e3' }), auditEvent(p, { event: 'e4' }), auditEvent(p, { event: 'e5' })]);
+      const two = await store.queryAudit({ partnerId: p, limit: 2 });
+      assert.deepEqual(two.map((e) => e.event), ['e4', 'e5']);
+      assert.ok(two[0]!.id < two[1]!.id);
+      assert.deepEqual((await store.queryAudit({ partnerId: p, limit: 1 })).map((e) => e.event), ['e5']);
+      assert.deepEqual((await store.queryAudit({ partnerId: p, limit: 10 })).map((e) => e.event), ['e1', 'e2', 'e3', 'e4', 'e5']);
+      assert.deepEqual((await store.queryAudit({ partnerId: p, outcome: 'success', limit: 3 })).map((e) => e.event), ['e3', 'e4', 'e5']);
+    });
+
+    test('audit: order and limit follow append order (id), not the events\' timestamps', async () => {
+      const p = id('audit-order');
+      await store.appendAudit([
+        auditEvent(p, { event: 'late', at: new Date('2030-09-09T00:00:00Z') }),
+        auditEvent(p, { event: 'early', at: new Date('2030-01-01T00:00:00Z') }),
+      ]);
+      assert.deepEqual((await store.queryAudit({ partnerId: p })).map((e) => e.event), ['late', 'early']);
+      assert.deepEqual((await store.queryAudit({ partnerId: p, limit: 1 })).map((e) => e.event), ['early']);
+    });
+
+    test('transaction: a failing putGrant inside store.transaction leaves nothing of the transaction behind', async () => {
+      const p = id('tx-grant');
+      const r = uri('tx-grant');
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.addPartner(p);
+          await tx.addResource({ uri: r, partnerId: p, scopes: ['a'] });
+          await tx.putGrant({ resourceUri: r, partnerId: p, clientId: null, scopes: ['a'] });
+          await tx.putGrant({ resourceUri: r, partnerId: p, clientId: id('tx-grant-no-client'), scopes: ['a'] });
+        }),
+      );
+      assert.equal(await store.getPartner(p), null);
+      assert.equal(await store.getResource(r), null);
+      assert.deepEqual(await grantsOf(store, r), []);
+    });
+
+    test('transaction: a grant replaced inside a failing transaction keeps its former scopes', async () => {
+      const p = await partner();
+      const r = uri('tx-grant-replace');
+      await store.addResource({ uri: r, partnerId: null });
+      await store.putGrant({ resourceUri: r, partnerId: p, clientId: null, scopes: ['old'] });
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.putGrant({ resourceUri: r, partnerId: p, clientId: null, scopes: ['new'] });
+          assert.deepEqual(await grantsOf(tx, r), [[p, null, ['new']]], 'replaced inside the transaction');
+          await tx.putGrant({ resourceUri: uri('tx-grant-no-resource'), partnerId: p, clientId: null, scopes: [] });
+        }),
+      );
+      assert.deepEqual(await grantsOf(store, r), [[p, null, ['old']]]);
+    });
+
+    test('transaction: deletePartner inside a failing transaction is rolled back with it', async () => {
+      const p = await partner();
+      const r = uri('tx-delete-partner');
+      await store.addResource({ uri: r, partnerId: p });
+      await store.addAuthority({ id: id('tx-delete-ca'), partnerId: p, certPem: 'PEM', fingerprint: id('fp-tx-delete'), keyPkcs8: null });
+      await store.putGrant({ resourceUri: r, partnerId: p, clientId: null, scopes: ['s'] });
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.deletePartner(p);
+          assert.equal(await tx.getPartner(p), null);
+          throw new Error('abort');
+        }),
+      );
+      assert.ok(await store.getPartner(p));
+      assert.ok(await store.getResource(r));
+      assert.ok(await store.getAuthority(id('tx-delete-ca')));
+      assert.deepEqual(await grantsOf(store, r), [[p, null, ['s']]]);
     });
 
     test('migrations are idempotent: reopening applies none and keeps every row', async () => {
