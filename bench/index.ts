@@ -4,3 +4,4 @@ import { CONNECTIONS, SECONDS } from './measure.ts';
 console.log(`certbound bench (${SECONDS}s per measurement, ${CONNECTIONS} keep-alive mTLS connections, node ${process.version})\n`);
 await import('./token.ts');
 await import('./guard.ts');
+await import('./handshake.ts');

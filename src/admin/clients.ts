@@ -94,7 +94,8 @@ function validate(reg: ClientRegistration): { method: AuthMethod; tokenTtl: numb
 function expectedSubject(reg: ClientRegistration, method: AuthMethod): SubjectMatcher | null {
   if (method !== 'tls_client_auth') return null;
   if (reg.subject) return parseSubjectMatcher(reg.subject.kind, reg.subject.value);
-  if (reg.issueCertTo !== undefined) return parseSubjectMatcher('subject_dn', defaultSubject(reg.id, reg.partnerId));
+  // A certificate certbound issues (to files, or returned over the admin API) gets the default subject.
+  if (reg.issueCertTo !== undefined || reg.issueCert) return parseSubjectMatcher('subject_dn', defaultSubject(reg.id, reg.partnerId));
   throw new InvalidClientMetadata(
     'a tls_client_auth client needs exactly one expected certificate subject (RFC 8705 §2.1.2): --subject-dn, --san-dns, --san-uri, --san-ip or --san-email (or --issue-cert)',
   );

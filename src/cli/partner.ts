@@ -1,19 +1,117 @@
-import { addPartner } from '../admin/partners.ts';
-import { dataDir, parse, UsageError, withStore, type Command } from './context.ts';
+import { ADMIN_TARGET_USAGE } from './admin-target.ts';
+import { exactly, field, onTarget, parseAdmin, pemArgument, show } from './admin-command.ts';
+import { UsageError, type Command } from './context.ts';
 
-/** `certbound partner add <id>`. */
+interface Anchor { fingerprint: string; kind: string; subject: string; not_after: string; crl_source: string | null }
+interface PartnerView { id: string; status: string; anchors: Anchor[]; clients: string[]; resources: string[] }
+
+function describe(p: PartnerView): string {
+  const lines = [`Partner '${p.id}' (${p.status})`];
+  for (const a of p.anchors) lines.push(`  anchor    ${a.fingerprint.slice(0, 16)}… ${a.kind} ${a.subject} until ${a.not_after}${a.crl_source ? ` crl ${a.crl_source}` : ''}`);
+  lines.push(`  clients   ${p.clients.join(', ') || '(none)'}`, `  resources ${p.resources.join(', ') || '(none)'}`);
+  return lines.join('\n');
+}
+
+const USAGE = `Usage: certbound partner <subcommand> [options] [--dir D] [--json]
+
+  add <partner-id> [--ca FILE [--crl SRC]]
+                                     add a partner: with an issuing CA certbound creates under the
+                                     platform root, or with its own CA certificate(s) imported
+  list | show <partner-id>
+  disable <partner-id> | enable <partner-id>
+                                    a disabled partner's clients get no tokens, its anchors leave
+                                     the TLS trust set, its live tokens introspect inactive
+  delete <id>                        only once it has no clients
+  trust <id> --add-ca FILE [--crl SRC] | --remove-ca FINGERPRINT | --crl SRC|none [--ca-fingerprint FP]
+                                     manage imported trust anchors and their CRLs (SRC: absolute
+                                     file path or http(s) URL, refreshed periodically; when a
+                                     configured CRL cannot be had, its certificates are refused)
+  revoke-tokens <id>                 revoke every live access token of the partner's clients
+
+Partner ids are 1-63 lowercase letters, digits, '.', '_' or '-'.
+${ADMIN_TARGET_USAGE}`;
+
+const ARITY: Readonly<Record<string, number>> = { add: 1, list: 0, show: 1, disable: 1, enable: 1, delete: 1, trust: 1, 'revoke-tokens': 1 };
+
+/** `certbound partner …`. */
 export const partner: Command = {
-  usage: `Usage: certbound partner add <partner-id> [--dir D] [--json]
-
-Adds a partner with its own issuing CA, signed by the platform root CA. Partner ids are
-1-63 lowercase letters, digits, '.', '_' or '-'.`,
+  usage: USAGE,
   async run(args, io) {
-    const { values, positionals } = parse(args, {});
-    const [sub, id, ...rest] = positionals;
-    if (sub !== 'add' || id === undefined || rest.length > 0) throw new UsageError('expected: certbound partner add <partner-id>');
-    const dir = dataDir(values.dir);
-    const p = await withStore(dir, (store) => addPartner(store, id));
-    io.out(values.json ? JSON.stringify({ id: p.id, status: p.status, created_at: p.createdAt }, null, 2) : `Partner '${p.id}' added, with its own issuing CA.`);
-    return 0;
+    const { values, positionals } = parseAdmin(args, {
+      ca: { type: 'string' },
+      crl: { type: 'string' },
+      'add-ca': { type: 'string' },
+      'remove-ca': { type: 'string' },
+      'ca-fingerprint': { type: 'string' },
+    });
+    const [sub, ...rest] = positionals;
+    const json = values.json;
+    // Refuse a malformed call before touching any data directory.
+    const arity = sub === undefined ? undefined : ARITY[sub];
+    if (arity === undefined) throw new UsageError(sub === undefined ? 'a subcommand is required' : `unknown subcommand '${sub}'`);
+    exactly(rest, arity, `certbound partner ${sub}${arity ? ' <partner-id>' : ''}`);
+    if (values.crl !== undefined && sub === 'add' && values.ca === undefined) throw new UsageError('--crl goes with --ca (a CRL source applies to an imported CA)');
+    const actions = [values['add-ca'], values['remove-ca']].filter((v) => v !== undefined).length;
+    if (sub === 'trust' && (actions > 1 || (actions === 0 && values.crl === undefined))) throw new UsageError('give one of --add-ca FILE, --remove-ca FINGERPRINT, --crl SRC');
+    return onTarget(values, async (invoke) => {
+      switch (sub) {
+        case 'add': {
+          const [id] = exactly(rest, 1, 'certbound partner add <partner-id> [--ca FILE]');
+          if (values.crl !== undefined && values.ca === undefined) throw new UsageError('--crl goes with --ca (a CRL source applies to an imported CA)');
+          const input = { partner: id!, ...(values.ca === undefined ? {} : { ca_pem: await pemArgument(values.ca, 'CA certificate') }), ...(values.crl === undefined ? {} : { crl: values.crl }) };
+          const p = (await invoke('addPartner', input)) as PartnerView;
+          show(io, json, p, () => `${values.ca === undefined ? `Partner '${p.id}' added, with its own issuing CA.` : `Partner '${p.id}' added, trusting its own CA (imported).`}\n${describe(p)}`);
+          return 0;
+        }
+        case 'list': {
+          exactly(rest, 0, 'certbound partner list');
+          const list = (await invoke('listPartners')) as PartnerView[];
+          show(io, json, list, () => (list.length === 0 ? 'No partners.' : list.map((p) => `${p.id}\t${p.status}\t${p.anchors.length} anchor(s)\t${p.clients.length} client(s)`).join('\n')));
+          return 0;
+        }
+        case 'show': {
+          const [id] = exactly(rest, 1, 'certbound partner show <partner-id>');
+          const p = (await invoke('showPartner', { partner: id! })) as PartnerView;
+          show(io, json, p, () => describe(p));
+          return 0;
+        }
+        case 'disable':
+        case 'enable': {
+          const [id] = exactly(rest, 1, `certbound partner ${sub} <partner-id>`);
+          const p = (await invoke(sub === 'disable' ? 'disablePartner' : 'enablePartner', { partner: id! })) as PartnerView;
+          show(io, json, p, () => `Partner '${p.id}' is now ${p.status}.`);
+          return 0;
+        }
+        case 'delete': {
+          const [id] = exactly(rest, 1, 'certbound partner delete <partner-id>');
+          const r = await invoke('deletePartner', { partner: id! });
+          show(io, json, r, () => `Partner '${id}' deleted.`);
+          return 0;
+        }
+        case 'trust': {
+          const [id] = exactly(rest, 1, 'certbound partner trust <partner-id> --add-ca FILE | --remove-ca FP | --crl SRC');
+          const actions = [values['add-ca'], values['remove-ca']].filter((v) => v !== undefined).length;
+          if (actions > 1 || (actions === 0 && values.crl === undefined)) throw new UsageError('give one of --add-ca FILE, --remove-ca FINGERPRINT, --crl SRC');
+          let result: unknown;
+          if (values['add-ca'] !== undefined) {
+            result = await invoke('addAnchors', { partner: id!, ca_pem: await pemArgument(values['add-ca'], 'CA certificate'), ...(values.crl === undefined ? {} : { crl: values.crl }) });
+          } else if (values['remove-ca'] !== undefined) {
+            result = await invoke('removeAnchor', { partner: id!, fingerprint: values['remove-ca'] });
+          } else {
+            result = await invoke('setAnchorCrl', { partner: id!, crl: values.crl === 'none' ? null : values.crl!, ...(values['ca-fingerprint'] === undefined ? {} : { fingerprint: values['ca-fingerprint'] }) });
+          }
+          show(io, json, result, () => `Trust anchors of '${id}' updated.\n${JSON.stringify(result, null, 2)}`);
+          return 0;
+        }
+        case 'revoke-tokens': {
+          const [id] = exactly(rest, 1, 'certbound partner revoke-tokens <partner-id>');
+          const r = await invoke('revokePartnerTokens', { partner: id! });
+          show(io, json, r, () => `Every access token of partner '${id}' issued up to ${field(r, 'revoked_before')} is revoked.`);
+          return 0;
+        }
+        default:
+          throw new UsageError(sub === undefined ? 'a subcommand is required' : `unknown subcommand '${sub}'`);
+      }
+    });
   },
 };

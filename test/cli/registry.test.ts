@@ -65,9 +65,11 @@ describe('certbound partner add', () => {
     assert.ok(new X509Certificate(ca.certPem).ca);
   });
 
-  test('--json prints the partner', async () => {
+  test('--json prints the partner with its anchors, clients and resources', async () => {
     const out = json(await run('partner', 'add', 'jsonco', '--json'));
-    assert.deepEqual(Object.keys(out).sort(), ['created_at', 'id', 'status']);
+    assert.deepEqual(Object.keys(out).sort(), ['anchors', 'clients', 'created_at', 'id', 'resources', 'status']);
+    assert.deepEqual(out['clients'], []);
+    assert.equal((out['anchors'] as { kind: string }[])[0]?.kind, 'certbound');
     assert.equal(out['id'], 'jsonco');
     assert.equal(out['status'], 'active');
     assert.ok(!Number.isNaN(Date.parse(String(out['created_at']))));

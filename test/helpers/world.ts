@@ -17,6 +17,8 @@ export { API } from './build-world.ts';
 /** A client's TLS credentials, as PEM strings. */
 export interface Credentials {
   readonly cert: string;
+  /** cert.pem as written: the leaf and the partner CA (self-signed clients: the leaf). */
+  readonly chain?: string;
   readonly key: string;
   readonly ca: string;
   /** Paths of the same, for command-line peers. */
@@ -42,8 +44,11 @@ export async function credentials(clientId: string): Promise<Credentials> {
   const dir = (await world()).certs[clientId];
   if (!dir) throw new Error(`no certificate for ${clientId} in the world`);
   const files = { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem'), ca: join(dir, 'ca.pem') };
+  const chain = await readFile(files.cert, 'utf8');
   return {
-    cert: await readFile(files.cert, 'utf8'),
+    // The file holds the chain a client presents (leaf, then its partner CA); `cert` is the leaf alone.
+    cert: /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/.exec(chain)![0],
+    chain,
     key: await readFile(files.key, 'utf8'),
     ca: await readFile(files.ca, 'utf8'),
     files,
