@@ -1,25 +1,92 @@
+import { writeFile } from 'node:fs/promises';
 import { issueServerCertificate, parseSanArgument } from '../admin/certs.ts';
-import { dataDir, parse, UsageError, withStore, type Command } from './context.ts';
+import { ADMIN_TARGET_USAGE } from './admin-target.ts';
+import { field, onTarget, parseAdmin, pemArgument, show } from './admin-command.ts';
+import { dataDir, integerOption, UsageError, withStore, type Command } from './context.ts';
 
-/** `certbound cert server <name> --san … --out DIR`. */
+/** `certbound cert server|sign|revoke|list`. */
 export const cert: Command = {
-  usage: `Usage: certbound cert server <name> --san dns:NAME|ip:ADDR [--san …] --out DIR [--dir D] [--json]
+  usage: `Usage: certbound cert <subcommand> [options] [--dir D] [--json]
 
-Issues a TLS server certificate from the platform CA, for a resource server or a proxy, so
-that clients trusting the platform ca.pem reach it too. Writes DIR/cert.pem, DIR/key.pem
-(mode 0600) and DIR/ca.pem.`,
+  server <name> --san dns:NAME|ip:ADDR [--san …] --out DIR
+        a TLS server certificate from the platform CA, for a resource server or a proxy; writes
+        DIR/cert.pem, DIR/key.pem (mode 0600) and DIR/ca.pem
+  sign --partner <partner-id> --csr req.pem [--client C] [--days N] [--san-uri URI …] [--out cert.pem]
+        sign a partner's CSR with its issuing CA: the private key never leaves the partner. The
+        certificate is a clientAuth leaf with the CSR's subject and, with --client, the SAN URI
+        spiffe://<trust-domain>/partner/<partner-id>/client/<C>. The output holds the leaf and
+        the partner CA: the chain the client presents. Only for partners whose CA certbound holds.
+  revoke (--serial HEX | --thumbprint X5T) [--reason keyCompromise|superseded|…]
+        token requests with the certificate fail at once with invalid_client, and it is listed
+        on its partner CA's CRL (/pki/<partner-id>/crl). Tokens already bound to it stay valid
+        until they expire (RFC 8705 §6.3): revoke those with client revoke-tokens.
+  list [--partner P]    certificates certbound issued, with their revocation state
+${ADMIN_TARGET_USAGE}`,
   async run(args, io) {
-    const { values, positionals } = parse(args, { san: { type: 'string', multiple: true }, out: { type: 'string' } });
+    const { values, positionals } = parseAdmin(args, {
+      san: { type: 'string', multiple: true },
+      out: { type: 'string' },
+      partner: { type: 'string' },
+      csr: { type: 'string' },
+      client: { type: 'string' },
+      days: { type: 'string' },
+      'san-uri': { type: 'string', multiple: true },
+      serial: { type: 'string' },
+      thumbprint: { type: 'string' },
+      reason: { type: 'string' },
+    });
     const [sub, name, ...rest] = positionals;
-    if (sub !== 'server' || name === undefined || rest.length > 0) throw new UsageError('expected: certbound cert server <name> --san … --out DIR');
-    if (values.out === undefined) throw new UsageError('--out is required');
-    if (!values.san?.length) throw new UsageError('at least one --san is required');
-    const sans = values.san.map(parseSanArgument);
-    const dir = dataDir(values.dir);
-    const outDir = values.out;
-    const { leaf, files } = await withStore(dir, (store) => issueServerCertificate(store, name, sans, outDir));
-    if (values.json) io.out(JSON.stringify({ serial: leaf.serial, thumbprint: leaf.thumbprint, not_after: leaf.notAfter, files }, null, 2));
-    else io.out(`Server certificate '${name}' issued (serial ${leaf.serial}, valid until ${leaf.notAfter.toISOString()}).\n  certificate  ${files.cert}\n  private key  ${files.key}\n  trust        ${files.ca}`);
-    return 0;
+    if (sub === 'server') {
+      if (name === undefined || rest.length > 0) throw new UsageError('expected: certbound cert server <name> --san … --out DIR');
+      if (values.out === undefined) throw new UsageError('--out is required');
+      if (!values.san?.length) throw new UsageError('at least one --san is required');
+      const sans = values.san.map(parseSanArgument);
+      const outDir = values.out;
+      const { leaf, files } = await withStore(dataDir(values.dir), (store) => issueServerCertificate(store, name, sans, outDir));
+      if (values.json) io.out(JSON.stringify({ serial: leaf.serial, thumbprint: leaf.thumbprint, not_after: leaf.notAfter, files }, null, 2));
+      else io.out(`Server certificate '${name}' issued (serial ${leaf.serial}, valid until ${leaf.notAfter.toISOString()}).\n  certificate  ${files.cert}\n  private key  ${files.key}\n  trust        ${files.ca}`);
+      return 0;
+    }
+    if (name !== undefined) throw new UsageError(`unexpected argument '${name}'`);
+    if (sub === 'sign') {
+      if (values.partner === undefined || values.csr === undefined) throw new UsageError('--partner and --csr are required');
+      const days = integerOption('days', values.days, 1, 397);
+      const csr = await pemArgument(values.csr, 'CSR');
+      const signed = await onTarget(values, (invoke) =>
+        invoke('signCertificate', {
+          partner: values.partner!,
+          csr_pem: csr,
+          ...(values.client === undefined ? {} : { client: values.client }),
+          ...(days === undefined ? {} : { days }),
+          san_uris: values['san-uri'] ?? [],
+        }),
+      );
+      if (values.out !== undefined) await writeFile(values.out, field(signed, 'chain_pem'), { mode: 0o644 });
+      show(io, values.json, signed, () =>
+        values.out === undefined
+          ? field(signed, 'chain_pem').trimEnd()
+          : `Certificate signed for partner '${values.partner}' (serial ${field(signed, 'serial')}, valid until ${field(signed, 'not_after')}), written to ${values.out}.`,
+      );
+      return 0;
+    }
+    if (sub === 'revoke') {
+      if ((values.serial === undefined) === (values.thumbprint === undefined)) throw new UsageError('give exactly one of --serial or --thumbprint');
+      const input = {
+        ...(values.serial === undefined ? {} : { serial: values.serial }),
+        ...(values.thumbprint === undefined ? {} : { thumbprint: values.thumbprint }),
+        ...(values.reason === undefined ? {} : { reason: values.reason }),
+      };
+      const r = await onTarget(values, (invoke) => invoke('revokeCertificate', input));
+      show(io, values.json, r, () => `Certificate ${field(r, 'thumbprint')} revoked (${field(r, 'reason')}).`);
+      return 0;
+    }
+    if (sub === 'list') {
+      const list = (await onTarget(values, (invoke) => invoke('listCertificates', values.partner === undefined ? {} : { partner: values.partner }))) as Record<string, unknown>[];
+      show(io, values.json, list, () =>
+        list.length === 0 ? 'No certificates.' : list.map((c) => `${String(c['serial'])}\t${String(c['issuer'])}\t${String(c['client'] ?? '-')}\t${String(c['subject'])}\t${c['revoked_at'] ? 'revoked' : 'valid'}`).join('\n'),
+      );
+      return 0;
+    }
+    throw new UsageError(sub === undefined ? 'a subcommand is required' : `unknown subcommand '${sub}'`);
   },
 };

@@ -9,7 +9,10 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   serve: async () => (await import('./serve.ts')).serve,
   partner: async () => (await import('./partner.ts')).partner,
   client: async () => (await import('./client.ts')).client,
+  resource: async () => (await import('./resource.ts')).resource,
   cert: async () => (await import('./cert.ts')).cert,
+  admin: async () => (await import('./admin.ts')).admin,
+  audit: async () => (await import('./audit.ts')).audit,
   token: async () => (await import('./token.ts')).token,
   call: async () => (await import('./call.ts')).call,
   demo: async () => (await import('./demo.ts')).demo,
@@ -22,9 +25,12 @@ OAuth 2.0 Mutual-TLS (RFC 8705) for server-to-server APIs.
 Commands:
   init       create the data directory: database, platform CA, TLS certificate, signing key
   serve      run the token service (initialises the data directory if needed)
-  partner    add a partner, with its own issuing CA
-  client     register a client (a server that asks for tokens)
-  cert       issue a TLS server certificate from the platform CA
+  partner    partners and their trust anchors: add, list, show, disable, enable, delete, trust
+  client     clients (servers that ask for tokens): add, list, show, disable, update, cert rotation
+  resource   APIs with their scopes, and grants of them to partners or clients
+  cert       certificates: sign a partner's CSR, revoke, list; TLS server certificates
+  admin      administrator certificates for the admin API
+  audit      the audit log: tokens issued and refused, authentication failures, admin changes
   token      get a certificate-bound access token with a client certificate
   call       call an API with a certificate-bound token (a curl for bound tokens)
   demo       see RFC 8705 at work in a few seconds: bound tokens, a stolen token refused

@@ -1,0 +1,48 @@
+import { ADMIN_TARGET_USAGE } from './admin-target.ts';
+import { exactly, onTarget, parseAdmin, show } from './admin-command.ts';
+import { integerOption, UsageError, type Command } from './context.ts';
+
+interface Event {
+  at: string; event: string; outcome: string; reason: string | null; actor: string | null; partner: string | null;
+  client: string | null; thumbprint: string | null; serial: string | null; resource: string | null;
+}
+
+/** `certbound audit`. */
+export const audit: Command = {
+  usage: `Usage: certbound audit [--partner P] [--client C] [--since 1h|ISO-8601] [--outcome success|denied]
+                      [--limit N] [--dir D] [--json]
+
+Prints the audit log, oldest first: tokens issued and refused (with the reason), failed client
+authentications, admin changes — time, partner, client, certificate thumbprint and serial,
+resource, outcome. Never a token, secret or key. --since takes a time or a duration back from
+now (30m, 12h, 7d); --limit the newest N events (default 1000).
+${ADMIN_TARGET_USAGE}`,
+  async run(args, io) {
+    const { values, positionals } = parseAdmin(args, {
+      partner: { type: 'string' },
+      client: { type: 'string' },
+      since: { type: 'string' },
+      outcome: { type: 'string' },
+      limit: { type: 'string' },
+    });
+    exactly(positionals, 0, 'certbound audit [--partner P] [--client C] [--since T] [--outcome denied]');
+    if (values.outcome !== undefined && values.outcome !== 'success' && values.outcome !== 'denied') throw new UsageError('--outcome is success or denied');
+    const limit = integerOption('limit', values.limit, 1, 10_000);
+    const input = {
+      ...(values.partner === undefined ? {} : { partner: values.partner }),
+      ...(values.client === undefined ? {} : { client: values.client }),
+      ...(values.since === undefined ? {} : { since: values.since }),
+      ...(values.outcome === undefined ? {} : { outcome: values.outcome }),
+      ...(limit === undefined ? {} : { limit }),
+    };
+    const events = (await onTarget(values, (invoke) => invoke('queryAudit', input))) as Event[];
+    show(io, values.json, events, () =>
+      events.length === 0
+        ? 'No audit events.'
+        : events
+            .map((e) => [e.at, e.outcome.padEnd(7), e.event, e.partner && `partner=${e.partner}`, e.client && `client=${e.client}`, e.resource && `resource=${e.resource}`, e.thumbprint && `x5t=${e.thumbprint}`, e.serial && `serial=${e.serial}`, e.actor && `by=${e.actor}`, e.reason && `reason="${e.reason}"`].filter(Boolean).join(' '))
+            .join('\n'),
+    );
+    return 0;
+  },
+};
