@@ -78,6 +78,10 @@ function chainsWithin(cert: X509Certificate, issuers: readonly X509Certificate[]
 export async function importAnchors(store: Store, partnerId: string, pem: string, crlSource: string | null = null): Promise<AnchorView[]> {
   if (crlSource !== null) assertCrlSource(crlSource);
   const certs = parseCaBundle(pem);
+  // A CRL is signed by one CA: a source given for a bundle would be wrong for all but one of them.
+  if (crlSource !== null && certs.length > 1) {
+    throw new CertboundError('ERR_CERTBOUND_INVALID_INPUT', 'a CRL source goes with a single CA: import the bundle first, then set each CA\'s CRL with --crl and --ca-fingerprint');
+  }
   const existing = await store.listAuthorities();
   const own = existing.filter((ca) => ca.partnerId === partnerId).map((ca) => new X509Certificate(ca.certPem));
   for (const cert of certs) {

@@ -9,8 +9,11 @@ import { basicChallenge } from '../core/www-authenticate.ts';
 import { peerCertificate } from '../transport/tls.ts';
 import type { Store } from '../storage/store.ts';
 import { newJti, signAccessToken, type KeySet } from './access-tokens.ts';
+import { deniedRequestEvent, tokenIssuedEvent, tokenRevokedEvent, type AuditAttempt } from './audit-events.ts';
+import type { AuditLog } from './audit.ts';
 import { authenticateClient, type AuthenticatedClient } from './client-auth.ts';
 import { clientCredentialsClaims } from './client-credentials.ts';
+import { registerCrlRoute } from './crl-route.ts';
 import { introspect } from './introspection.ts';
 import { revoke } from './revocation.ts';
 import { formOf, headerCount, noStore } from './form-request.ts';
@@ -34,6 +37,8 @@ export interface AppOptions {
   readonly state: ServiceState;
   readonly https: { key: string | Buffer; cert: string | Buffer; ca: string[] };
   readonly logger?: Logger | false;
+  /** Where issued and refused requests are recorded; none when absent. */
+  readonly audit?: AuditLog | undefined;
   /** Clock, for tests. */
   readonly now?: () => Date;
 }
@@ -51,6 +56,14 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
   const { store, state } = options;
   const metrics = createMetrics();
   const now = options.now ?? (() => new Date());
+  const { audit } = options;
+  // What the error handler may learn of a failed request: its form, and whether its client authenticated.
+  const attempts = new WeakMap<FastifyRequest, AuditAttempt>();
+  const form = (request: FastifyRequest): FormParams => {
+    const params = formOf(request);
+    if (audit) attempts.set(request, { params, authenticated: false });
+    return params;
+  };
   const app = Fastify<HttpsServer, IncomingMessage, ServerResponse, FastifyBaseLogger>({
     https: {
       ...options.https,
@@ -88,6 +101,8 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
     else oauth = toOAuthError(err);
     if (oauth.status >= 500) request.log.error({ err }, 'request failed');
     else if (oauth instanceof InvalidClient) request.log.info({ reason: oauth.reason }, 'client authentication failed');
+    const denied = audit ? deniedRequestEvent(request, oauth, attempts.get(request), state.registry, now()) : null;
+    if (denied) audit?.record(denied);
     metrics.errors.inc({ endpoint: request.routeOptions.url ?? 'unknown', error: oauth.error });
     noStore(reply).code(oauth.status);
     if (oauth instanceof InvalidClient) reply.header('www-authenticate', basicChallenge(state.issuer));
@@ -99,7 +114,7 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
   const authenticate = (request: FastifyRequest, params: FormParams): AuthenticatedClient => {
     // Node keeps only the first of repeated Authorization headers; refuse the ambiguity instead (RFC 6749 §2.3).
     if (headerCount(request.raw.rawHeaders, 'authorization') > 1) throw new InvalidRequest('more than one Authorization header');
-    return authenticateClient(
+    const auth = authenticateClient(
       {
         params,
         authorization: request.headers.authorization,
@@ -108,6 +123,9 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
       },
       state.registry,
     );
+    const attempt = attempts.get(request);
+    if (attempt) attempt.authenticated = true;
+    return auth;
   };
   const tokenContext = () => ({
     issuer: state.issuer,
@@ -119,7 +137,7 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
   });
 
   app.post(ENDPOINTS.token, async (request, reply) => {
-    const params = formOf(request);
+    const params = form(request);
     const grant = single(params, 'grant_type');
     if (grant === undefined) throw new InvalidRequest('grant_type is required');
     if (grant !== 'client_credentials') throw new UnsupportedGrantType();
@@ -137,6 +155,7 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
       { client_id: claims.client_id, aud: claims.aud, jti: claims.jti, x5t: claims.cnf?.['x5t#S256'] },
       'access token issued',
     );
+    audit?.record(tokenIssuedEvent({ at: now(), client: auth.client, certificate: auth.certificate, claims, peer: request.ip }));
     return noStore(reply).send({
       access_token: accessToken,
       token_type: 'Bearer',
@@ -146,15 +165,16 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
   });
 
   app.post(ENDPOINTS.introspection, async (request, reply) => {
-    const params = formOf(request);
+    const params = form(request);
     const { client } = authenticate(request, params);
     return noStore(reply).send(await introspect(params, client, tokenContext()));
   });
 
   app.post(ENDPOINTS.revocation, async (request, reply) => {
-    const params = formOf(request);
-    const { client } = authenticate(request, params);
-    await revoke(params, client, tokenContext());
+    const params = form(request);
+    const { client, certificate } = authenticate(request, params);
+    const jti = await revoke(params, client, tokenContext());
+    if (jti !== null) audit?.record(tokenRevokedEvent({ at: now(), client, certificate, jti, peer: request.ip }));
     return noStore(reply).code(200).send();
   });
 
@@ -175,6 +195,7 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
   app.get(ENDPOINTS.jwks, async (_request, reply) =>
     reply.header('cache-control', 'max-age=300').type('application/jwk-set+json').send(state.keys.jwks()),
   );
+  registerCrlRoute(app, { store, state, now });
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/metrics', async (_request, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),

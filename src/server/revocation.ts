@@ -5,15 +5,17 @@ import { durably, type TokenContext } from './introspection.ts';
 
 /**
  * RFC 7009 revocation: a client revokes a token issued to it. An unknown or expired token
- * is answered 200 like a revoked one; another client's token is `invalid_request`.
+ * is answered 200 like a revoked one; another client's token is `invalid_request`. Returns the
+ * `jti` it revoked, or null when the token was none of ours (nothing to record).
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
  */
-export async function revoke(params: FormParams, caller: Client, ctx: TokenContext): Promise<void> {
+export async function revoke(params: FormParams, caller: Client, ctx: TokenContext): Promise<string | null> {
   const token = single(params, 'token');
   if (token === undefined) throw new InvalidRequest('token is required');
   const claims = await ctx.keys.verify(token, ctx.issuer, ctx.now);
-  if (!claims || typeof claims.jti !== 'string' || typeof claims.exp !== 'number') return;
+  if (!claims || typeof claims.jti !== 'string' || typeof claims.exp !== 'number') return null;
   if (claims.client_id !== caller.id) throw new InvalidRequest('the token was not issued to this client');
   const { jti, exp } = claims;
   await durably(() => ctx.store.revokeToken(jti, caller.id, new Date(exp * 1000)));
+  return jti;
 }

@@ -6,6 +6,8 @@ import { CertboundError } from '../core/certbound-error.ts';
 import { pkcs8ToPem } from '../pki/keys.ts';
 import type { Store } from '../storage/store.ts';
 import { KeySet } from './access-tokens.ts';
+import { createAuditLog, type AuditLog } from './audit.ts';
+import { createCrlCache } from './crl-cache.ts';
 import { buildApp, type ServiceState } from './http.ts';
 import { assertIssuer } from './metadata.ts';
 import { loadRegistry } from './registry.ts';
@@ -24,6 +26,14 @@ export interface TokenServiceOptions {
   /** The listener's certificate and key (PEM); by default the one `init` created, from the store. */
   readonly tls?: { readonly cert: string; readonly key: string };
   readonly logger?: Logger | false;
+  /**
+   * Where issued and refused requests are recorded: by default an audit log on `store` and
+   * `logger`, created and closed with the service; one passed in is flushed on close, not closed;
+   * false records nothing.
+   */
+  readonly audit?: AuditLog | false;
+  /** How often the CRLs of imported partner CAs are fetched again (ms); 5 minutes by default. */
+  readonly crlRefreshMs?: number;
   /** Clock, for tests. */
   readonly now?: () => Date;
 }
@@ -62,13 +72,28 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     if (!stored) throw new CertboundError('ERR_CERTBOUND_NOT_INITIALISED', 'the store holds no TLS certificate for the token service: run certbound init');
     tls = { cert: stored.certPem, key: pkcs8ToPem(stored.keyPkcs8) };
   }
+  const crls = createCrlCache({
+    ...(options.crlRefreshMs === undefined ? {} : { refreshMs: options.crlRefreshMs }),
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const registry = await loadRegistry(store, crls);
+  // Fail closed from the first request, but not for want of trying: configured CRLs are fetched before serving.
+  await crls.sync([...registry.anchors.values()].flat());
   const state: ServiceState = {
-    registry: await loadRegistry(store),
+    registry,
     keys: await loadKeys(store),
     issuer: typeof options.issuer === 'string' ? options.issuer : '',
   };
   const https = { key: tls.key, cert: tls.cert, ca: [...state.registry.caPems] };
+  const ownAudit = options.audit === undefined;
+  const audit = options.audit === false ? undefined : (options.audit ?? createAuditLog({ store, logger: options.logger ?? false }));
+  const closeAudit = async () => {
+    if (ownAudit) await audit?.close();
+    else await audit?.flush();
+  };
   const app = buildApp({
+    audit,
     defaultAudience: options.defaultAudience,
     store,
     state,
@@ -76,7 +101,13 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     ...(options.now ? { now: options.now } : {}),
   });
-  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8443 });
+  try {
+    await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8443 });
+  } catch (err) {
+    crls.close();
+    await closeAudit();
+    throw err;
+  }
   const server = app.server as HttpsServer;
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -86,6 +117,8 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
       assertIssuer(state.issuer);
     } catch (err) {
       await app.close();
+      crls.close();
+      await closeAudit();
       throw err;
     }
   }
@@ -95,13 +128,19 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     url: `https://${host}:${address.port}`,
     port: address.port,
     async reload() {
-      const registry = await loadRegistry(store);
+      const registry = await loadRegistry(store, crls);
       const keys = await loadKeys(store);
+      await crls.sync([...registry.anchors.values()].flat());
       // Handshakes from now on ask for and validate against the new CA set; open connections stay.
       server.setSecureContext({ ...https, ca: [...registry.caPems], minVersion: 'TLSv1.2' });
       state.registry = registry;
       state.keys = keys;
     },
-    close: () => app.close(),
+    async close() {
+      // Requests in flight finish (and record) first; then what the audit log holds is written.
+      await app.close();
+      crls.close();
+      await closeAudit();
+    },
   };
 }
