@@ -4,19 +4,24 @@ import { pino } from 'pino';
 import { parseSanArgument } from '../admin/certs.ts';
 import { DEMO, seedDemo } from '../admin/demo.ts';
 import { dataDirFiles } from '../admin/files.ts';
-import { initDataDir } from '../admin/init.ts';
+import { startAdminApi, type AdminApi } from '../admin/api.ts';
+import { initDataDir, TOKEN_SERVICE_TLS } from '../admin/init.ts';
+import { ensureLocalAdmin } from '../admin/local-admin.ts';
+import { CertboundError } from '../core/certbound-error.ts';
+import { pkcs8ToPem } from '../pki/keys.ts';
 import type { SubjectAltName } from '../pki/issue.ts';
 import { assertIssuer } from '../server/metadata.ts';
 import { startTokenService } from '../server/service.ts';
-import { acquireServeLock } from '../storage/lock.ts';
-import { openStore } from '../storage/open.ts';
+import { acquireServeLock, updateServeLock } from '../storage/lock.ts';
+import { openStore, redactDatabaseUrl } from '../storage/open.ts';
 import type { Store } from '../storage/store.ts';
 import { dataDir, integerOption, parse, UsageError, type Command, type Io } from './context.ts';
 
-/** The SAN the TLS certificate needs so that clients reach the issuer's host name. */
-function issuerSan(issuer: URL): SubjectAltName[] {
-  const host = issuer.hostname.replace(/^\[|\]$/g, '');
-  if (host === 'localhost') return [];
+/** The SAN the TLS certificate needs so that clients reach `hostname` (the issuer's, the admin API's). */
+function hostSan(hostname: string): SubjectAltName[] {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  // localhost is always covered; an address that binds every interface is no name to reach.
+  if (host === 'localhost' || host === '0.0.0.0' || host === '::') return [];
   try {
     return [parseSanArgument(`ip:${host}`)];
   } catch {
@@ -30,11 +35,12 @@ function shellPath(path: string): string {
   return /^[\w./-]+$/.test(shown) ? shown : `'${shown.replaceAll("'", "'\\''")}'`;
 }
 
-function banner(io: Io, dir: string, issuer: string, url: string, demo: boolean): void {
+function banner(io: Io, dir: string, issuer: string, url: string, adminUrl: string | null, demo: boolean): void {
   const files = dataDirFiles(dir);
   io.out(`certbound token service is running.
   issuer       ${issuer}
   listening    ${url}
+  admin API    ${adminUrl ?? 'off (--no-admin)'}
   data         ${dir}
   platform CA  ${files.caCert}
 `);
@@ -46,7 +52,8 @@ function banner(io: Io, dir: string, issuer: string, url: string, demo: boolean)
     -d grant_type=client_credentials -d client_id=${DEMO.client} ${issuer.replace(/\/$/, '')}/token
 `);
   } else {
-    io.out(`Register a partner and a client (in another terminal, after stopping the service or with --dir on a copy):
+    const how = adminUrl === null ? 'after stopping the service: it runs without its admin API' : 'changes go through the admin API and are live at once';
+    io.out(`Register a partner and a client (in another terminal; ${how}):
   certbound partner add acme
   certbound client add acme-server --partner acme --scope "orders:read" --resource https://api.example/ --issue-cert ./acme-server
 `);
@@ -54,18 +61,36 @@ function banner(io: Io, dir: string, issuer: string, url: string, demo: boolean)
   io.out('Stop with Ctrl-C.');
 }
 
+/**
+ * The token service's own TLS credential, as `init` stored it: the admin API serves it whatever
+ * `--tls-cert` says, so that the data directory's platform CA (ca.pem) always verifies it.
+ */
+async function serviceCredential(store: Store): Promise<{ cert: string; key: string }> {
+  const stored = await store.getTlsCredential(TOKEN_SERVICE_TLS);
+  if (!stored) throw new CertboundError('ERR_CERTBOUND_NOT_INITIALISED', 'the store holds no TLS certificate for the token service: run certbound init');
+  return { cert: stored.certPem, key: pkcs8ToPem(stored.keyPkcs8) };
+}
+
 /** `certbound serve`: initialises the data directory if needed and runs the token service. */
 export const serve: Command = {
   usage: `Usage: certbound serve [--host 127.0.0.1] [--port 8443] [--issuer URL] [--tls-cert F --tls-key F]
+                      [--admin-host 127.0.0.1] [--admin-port 8444 | --no-admin] [--database URL]
                       [--default-audience URI] [--seed-demo] [--log-level info] [--dir D]
 
 Runs the token service on the data directory (initialising it first if needed).
   --issuer URL            exactly the issuer tokens and metadata carry (default https://localhost:PORT)
   --tls-cert/--tls-key    serve with your own certificate instead of the generated one
+  --admin-host H          where the admin API listens (default 127.0.0.1): mutual TLS with
+  --admin-port N          administrator certificates only; default 8444, 0 for a free port;
+                          see docs/admin-api.md
+  --no-admin              run without the admin API
+  --database URL          keep the store in a PostgreSQL server (postgres://…) instead of <dir>/db
   --default-audience URI  aud for clients with no resource of their own (default: the issuer)
   --seed-demo             on an empty data directory, create partner 'demo' and client
                           'demo-client' with its key and certificate in <dir>/demo-client/
-While it runs, other commands on the same data directory refuse to change it.
+While it runs, partner, client, resource, cert and admin commands on the same data directory go
+through its admin API (with <dir>/admin/cert.pem, an administrator certificate it creates), so
+every change is live at once; other commands that change the directory refuse.
 SIGHUP reloads clients, partners, CAs and keys from the database.`,
   async run(args, io) {
     const { values, positionals } = parse(args, {
@@ -77,9 +102,17 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
       'default-audience': { type: 'string' },
       'seed-demo': { type: 'boolean' },
       'log-level': { type: 'string' },
+      'admin-host': { type: 'string' },
+      'admin-port': { type: 'string' },
+      'no-admin': { type: 'boolean' },
+      database: { type: 'string' },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const port = integerOption('port', values.port, 0, 65_535) ?? 8443;
+    const adminPort = integerOption('admin-port', values['admin-port'], 0, 65_535) ?? 8444;
+    const admin = !values['no-admin'];
+    if (!admin && (values['admin-port'] !== undefined || values['admin-host'] !== undefined)) throw new UsageError('--no-admin excludes --admin-host and --admin-port');
+    const databaseUrl = values.database;
     if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
     if (values.issuer !== undefined) {
       try {
@@ -92,6 +125,7 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
     const provisional = values.issuer ?? `https://localhost:${port}`;
     // Hold the lock before opening the database (the embedded one has a single writer), so no
     // other command opens it while this one initialises it, and release it only once closed.
+    // On a PostgreSQL server it still marks the directory (its files, its admin credential) as served.
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const release = await acquireServeLock(dir, provisional);
     // From here on, a signal stops the service cleanly, even during start-up.
@@ -100,13 +134,14 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
       process.once('SIGTERM', resolve);
     });
     let store: Store | undefined;
+    let adminApi: AdminApi | undefined;
     try {
-      store = await openStore(dir);
+      store = await openStore(dir, databaseUrl === undefined ? {} : { databaseUrl });
       const tls = values['tls-cert'] === undefined ? undefined : {
         cert: await readFile(values['tls-cert'], 'utf8'),
         key: await readFile(values['tls-key']!, 'utf8'),
       };
-      await initDataDir(store, dir, issuerSan(new URL(provisional)));
+      await initDataDir(store, dir, [...hostSan(new URL(provisional).hostname), ...(admin ? hostSan(values['admin-host'] ?? 'localhost') : [])]);
       const demo = values['seed-demo'] ? await seedDemo(store, dir) : null;
       // Asynchronous writes, not a blocking write per log line: logging stays off the request path.
       const logger = pino({ level: values['log-level'] ?? 'info' }, pino.destination({ dest: 2, sync: false }));
@@ -119,8 +154,41 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
         ...(tls ? { tls } : {}),
         ...(values['default-audience'] === undefined ? {} : { defaultAudience: values['default-audience'] }),
       });
+      let adminNote = '';
+      if (admin) {
+        try {
+          await ensureLocalAdmin(store, dir);
+          const options = {
+            store,
+            host: values['admin-host'] ?? '127.0.0.1',
+            tls: await serviceCredential(store),
+            onChange: () => service.reload(),
+            logger: logger.child({ component: 'admin' }),
+          };
+          const start = (p: number) => startAdminApi({ ...options, port: p });
+          try {
+            adminApi = await start(adminPort);
+          } catch (err) {
+            // Only the default port gives way (to a second serve on this host, say); a port asked for is kept or fails.
+            if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || values['admin-port'] !== undefined) throw err;
+            adminApi = await start(0);
+            adminNote = ` (${adminPort} was in use)`;
+          }
+        } catch (err) {
+          await service.close();
+          if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+            throw new CertboundError('ERR_CERTBOUND_USAGE', `the admin API cannot listen on port ${adminPort}: it is in use (choose another with --admin-port, or --no-admin)`);
+          }
+          throw err;
+        }
+      }
+      await updateServeLock(dir, {
+        issuer: service.issuer,
+        ...(adminApi ? { adminUrl: adminApi.url } : {}),
+        ...(databaseUrl === undefined ? {} : { database: redactDatabaseUrl(databaseUrl) }),
+      });
       const hasDemo = demo !== null || (await store.getClient(DEMO.client)) !== null;
-      banner(io, dir, service.issuer, service.url, hasDemo);
+      banner(io, dir, service.issuer, service.url, adminApi ? `${adminApi.url}${adminNote}` : null, hasDemo);
       process.on('SIGHUP', () => {
         service.reload().then(
           () => logger.info('registry reloaded'),
@@ -128,6 +196,8 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
         );
       });
       await stopped;
+      // The admin API first: no change is accepted that the token service would not apply.
+      await adminApi?.close();
       await service.close();
       logger.flush();
       return 0;

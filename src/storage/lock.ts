@@ -1,4 +1,4 @@
-import { open, readFile, rm } from 'node:fs/promises';
+import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CertboundError } from '../core/certbound-error.ts';
 
@@ -6,6 +6,10 @@ import { CertboundError } from '../core/certbound-error.ts';
 export interface ServeLock {
   readonly pid: number;
   readonly issuer: string;
+  /** Where this host reaches its admin API; absent when it runs without one (or predates it). */
+  readonly adminUrl?: string;
+  /** The PostgreSQL server it uses, password redacted; absent for the embedded database. */
+  readonly database?: string;
 }
 
 /** Library error raised when another process serves the data directory. */
@@ -47,10 +51,15 @@ export async function readServeLock(dir: string): Promise<ServeLock | null> {
     return null;
   }
   if (typeof lock !== 'object' || lock === null) return null;
-  const { pid, issuer } = lock as Record<string, unknown>;
+  const { pid, issuer, adminUrl, database } = lock as Record<string, unknown>;
   // pid 0 and negative pids name process groups, which kill(pid, 0) would find alive.
   if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0 || pid === process.pid || !alive(pid)) return null;
-  return { pid, issuer: typeof issuer === 'string' ? issuer : 'issuer unknown' };
+  return {
+    pid,
+    issuer: typeof issuer === 'string' ? issuer : 'issuer unknown',
+    ...(typeof adminUrl === 'string' ? { adminUrl } : {}),
+    ...(typeof database === 'string' ? { database } : {}),
+  };
 }
 
 /** Throws DataDirectoryBusy when a live `serve` holds `dir`. */
@@ -74,4 +83,16 @@ export async function acquireServeLock(dir: string, issuer: string): Promise<() 
   return async () => {
     await rm(path, { force: true });
   };
+}
+
+/**
+ * Records what this process's `serve` learnt once started (its actual issuer, its admin API's
+ * address) in the lock it holds on `dir`. The file is replaced whole, so a reader never sees
+ * half of it.
+ */
+export async function updateServeLock(dir: string, details: Omit<ServeLock, 'pid'>): Promise<void> {
+  const path = join(dir, LOCK_FILE);
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, JSON.stringify({ pid: process.pid, ...details } satisfies ServeLock), { mode: 0o600 });
+  await rename(temporary, path);
 }

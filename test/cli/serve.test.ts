@@ -80,15 +80,24 @@ describe('certbound serve --seed-demo', () => {
     }
   });
 
-  test('while it runs, commands that change the directory refuse and say serve is running', async () => {
-    for (const args of [['partner', 'add', 'x'], ['client', 'add', 'c', '--partner', 'demo', '--san-dns', 'c.example'], ['init'], ['cert', 'server', 's', '--san', 'dns:s.example', '--out', 's']]) {
+  test('while it runs, partner and client commands go through its admin API instead of refusing', async () => {
+    const lock = JSON.parse(await readFile(join(data, 'serve.lock'), 'utf8')) as Record<string, unknown>;
+    assert.match(banner, new RegExp(`^  admin API +${String(lock['adminUrl']).replaceAll('.', '\\.')}( \\(8444 was in use\\))?$`, 'm'));
+    for (const args of [['partner', 'add', 'x'], ['client', 'add', 'c', '--partner', 'demo', '--san-dns', 'c.example']]) {
       const r = await certbound(args, { cwd: home });
-      assert.equal(r.code, 1, args.join(' '));
-      assert.match(r.stderr, new RegExp(`certbound serve \\(pid ${serve.child.pid}, https://localhost:${port}\\) is running on ${data.replaceAll('.', '\\.')}`));
-      assert.match(r.stderr, /Stop it first/);
-      assert.ok(!hasStackTrace(r.stderr), r.stderr);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
     }
-    assert.equal(existsSync(join(home, 's')), false);
+    const again = await certbound(['partner', 'add', 'x'], { cwd: home });
+    assert.equal(again.code, 1);
+    assert.equal(again.stderr, "certbound partner: partner 'x' already exists\n");
+  });
+
+  test('while it runs, init refuses and says serve is running', async () => {
+    const r = await certbound(['init'], { cwd: home });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`certbound serve \\(pid ${serve.child.pid}, https://localhost:${port}\\) is running on ${data.replaceAll('.', '\\.')}`));
+    assert.match(r.stderr, /Stop it first/);
+    assert.ok(!hasStackTrace(r.stderr), r.stderr);
   });
 
   test('a second serve on the same directory refuses', async () => {
@@ -100,7 +109,7 @@ describe('certbound serve --seed-demo', () => {
   test('SIGTERM stops it with exit status 0 and releases the directory', async () => {
     assert.equal(await serve.stop('SIGTERM'), 0);
     assert.equal(existsSync(join(data, 'serve.lock')), false);
-    const r = await certbound(['partner', 'add', 'x'], { cwd: home });
+    const r = await certbound(['partner', 'add', 'y'], { cwd: home });
     assert.equal(r.code, 0, r.stderr);
   });
 

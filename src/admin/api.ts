@@ -1,0 +1,187 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Store } from '../storage/store.ts';
+import { authenticateAdmin, type AdminAuthentication } from './api-auth.ts';
+import { adminErrorReply, type AdminErrorBody } from './api-errors.ts';
+import { openApiDocument } from './openapi.ts';
+import { pathParams, type Operation, type OperationInput } from './operation.ts';
+import { OPERATIONS } from './operations.ts';
+import { runOperation } from './run.ts';
+
+/** How to run the admin API. */
+export interface AdminApiOptions {
+  readonly store: Store;
+  /** Bind address; 127.0.0.1 by default, so that only this host reaches it unless asked. */
+  readonly host?: string;
+  /** 8444 by default; 0 picks a free port. */
+  readonly port?: number;
+  /** The listener's certificate and key (PEM): the token service's own. */
+  readonly tls: { readonly cert: string; readonly key: string };
+  /** Applies a change to the running token service; awaited before the change is answered. */
+  readonly onChange: () => Promise<void>;
+  readonly logger?: FastifyBaseLogger | false;
+  /** Clock, for tests. */
+  readonly now?: () => Date;
+}
+
+/** A running admin API. */
+export interface AdminApi {
+  /** Where this host reaches it, e.g. `https://127.0.0.1:8444` (loopback when bound to every address). */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const BODY_LIMIT = 256 * 1024;
+const OPENAPI_PATH = '/openapi.json';
+const API_VERSION = '1.0.0';
+
+const UNAUTHORIZED: AdminErrorBody = { error: 'unauthorized', error_description: 'an administrator certificate is required' };
+const FORBIDDEN: AdminErrorBody = { error: 'forbidden', error_description: 'the certificate presented is not an administrator certificate' };
+const OUTSIDE_VALIDITY: AdminErrorBody = { error: 'forbidden', error_description: 'the administrator certificate is outside its validity period' };
+
+/** `/v1/partners/{partner}` → `/v1/partners/:partner`. */
+function routePath(path: string): string {
+  return path.replace(/\{(\w+)\}/g, ':$1');
+}
+
+function routeSchema(op: Operation): Record<string, unknown> {
+  const names = pathParams(op.path);
+  const params = names.length === 0 ? {} : {
+    params: { type: 'object', properties: Object.fromEntries(names.map((n) => [n, { type: 'string', minLength: 1, maxLength: 4096 }])), required: names },
+  };
+  if (op.method === 'POST' || op.method === 'PUT') return { ...params, ...(op.input ? { body: op.input } : {}) };
+  // A query field an operation does not take is refused, not ignored: a typo must not widen a listing.
+  return { ...params, querystring: op.input ?? { type: 'object', properties: {}, additionalProperties: false } };
+}
+
+/** The address this host connects to for a listener bound to `address`. */
+function reachable(address: AddressInfo): string {
+  if (address.address === '0.0.0.0') return '127.0.0.1';
+  if (address.address === '::') return '[::1]';
+  return address.family === 'IPv6' ? `[${address.address}]` : address.address;
+}
+
+/**
+ * Starts the admin API: every admin operation at its path, over HTTPS with mutual TLS, for
+ * administrator certificates only (pinned by x5t#S256, see authenticateAdmin); `GET
+ * /openapi.json` describes it and is the only route open to anyone. A change is audited with
+ * the administrator's name and applied to the token service (`onChange`) before it is answered,
+ * so the caller can rely on it at once. Every answer is 200 JSON, or a JSON error.
+ */
+export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi> {
+  const { store, onChange } = options;
+  const now = options.now ?? (() => new Date());
+  const admins = new WeakMap<FastifyRequest, string>();
+  const app = Fastify<HttpsServer, IncomingMessage, ServerResponse, FastifyBaseLogger>({
+    https: {
+      cert: options.tls.cert,
+      key: options.tls.key,
+      // Ask every peer for a certificate but never fail the handshake over it: administrators are
+      // pinned by thumbprint below, and a refusal is a JSON answer, not a TLS alert.
+      requestCert: true,
+      rejectUnauthorized: false,
+      minVersion: 'TLSv1.2',
+      handshakeTimeout: 10_000,
+    },
+    ...(options.logger ? { loggerInstance: options.logger } : {}),
+    logController: new LogController({ disableRequestLogging: true }),
+    frameworkErrors: (_err, _request, reply) => void (reply as FastifyReply).code(400).header('cache-control', 'no-store').send({ error: 'invalid_input', error_description: 'malformed request URL' }),
+    // Resource identifiers are URLs, percent-encoded into the path: longer than find-my-way's default allows.
+    routerOptions: { maxParamLength: 8192 },
+    // Fastify's ajv removes unknown fields by default; refuse them instead (a typo is not silently dropped).
+    ajv: { customOptions: { removeAdditional: false } },
+    bodyLimit: BODY_LIMIT,
+    requestTimeout: 60_000,
+    keepAliveTimeout: 30_000,
+    return503OnClosing: true,
+  });
+  app.server.headersTimeout = 10_000;
+  app.server.maxConnections = 256;
+  // A connection's certificate must not change under the administrator it authenticated.
+  app.server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
+
+  const refuse = async (request: FastifyRequest, auth: Extract<AdminAuthentication, { ok: false }>): Promise<AdminErrorBody> => {
+    request.log.warn({ reason: auth.reason, thumbprint: auth.thumbprint, peer: request.ip }, 'admin authentication failed');
+    await store
+      .appendAudit([{
+        at: now(), event: 'admin.auth_failed', outcome: 'denied', reason: auth.reason, actor: null, thumbprint: auth.thumbprint,
+        detail: { method: request.method, path: request.url.split('?')[0], peer: request.ip },
+      }])
+      // Best effort: a refusal stands whether or not it could be recorded.
+      .catch((err: unknown) => request.log.error({ err }, 'could not record an admin authentication failure'));
+    return auth.status === 401 ? UNAUTHORIZED : auth.reason === 'outside_validity_period' ? OUTSIDE_VALIDITY : FORBIDDEN;
+  };
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.url === OPENAPI_PATH && (request.method === 'GET' || request.method === 'HEAD')) return;
+    // Before the body is read: an unauthenticated peer gets nothing parsed, and unknown routes stay hidden.
+    const auth = await authenticateAdmin(store, request.raw.socket as TLSSocket, now());
+    if (auth.ok) {
+      admins.set(request, auth.name);
+      return;
+    }
+    return reply.code(auth.status).send(await refuse(request, auth));
+  });
+  // Results carry keys (a client issued a certificate) and registry details: never cached.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('cache-control', 'no-store');
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, path: request.url.split('?')[0], status: reply.statusCode, admin: admins.get(request) ?? null, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      'admin request',
+    );
+  });
+  app.setErrorHandler((err, request, reply) => {
+    const answer = adminErrorReply(err);
+    if (answer.unexpected) request.log.error({ err }, 'admin request failed');
+    return reply.code(answer.status).send(answer.body);
+  });
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not_found', error_description: 'no such endpoint' }));
+
+  const document = openApiDocument(OPERATIONS, API_VERSION);
+  app.get(OPENAPI_PATH, async (_request, reply) => reply.type('application/json; charset=utf-8').send(JSON.stringify(document)));
+
+  for (const op of OPERATIONS) {
+    const takesBody = op.method === 'POST' || op.method === 'PUT';
+    app.route({
+      method: op.method,
+      url: routePath(op.path),
+      schema: routeSchema(op),
+      handler: async (request, reply) => {
+        const actor = admins.get(request);
+        // Fail closed: no operation runs for a request the hook did not authenticate.
+        if (actor === undefined) throw new Error('an admin request reached its route unauthenticated');
+        // Path parameters arrive percent-decoded (find-my-way decodes them, %2F included).
+        const fields = op.input ? ((takesBody ? request.body : request.query) as OperationInput) : {};
+        const input: OperationInput = { ...fields, ...(request.params as Record<string, string>) };
+        const result = await runOperation({ store, actor }, op, input);
+        if (op.changes) {
+          try {
+            await onChange();
+          } catch (err) {
+            request.log.error({ err, operation: op.id }, 'the token service could not reload after an admin change');
+            return reply.code(500).send({
+              error: 'server_error',
+              error_description: 'the change was saved, but the token service could not apply it; it takes effect at its next reload',
+            });
+          }
+        }
+        return reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify(result ?? null));
+      },
+    });
+  }
+
+  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8444 });
+  const address = app.server.address() as AddressInfo;
+  return {
+    url: `https://${reachable(address)}:${address.port}`,
+    port: address.port,
+    close: () => app.close(),
+  };
+}

@@ -1,0 +1,129 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { localAdminFiles } from '../admin/local-admin.ts';
+import { operation } from '../admin/operations.ts';
+import { runOperation } from '../admin/run.ts';
+import type { OperationInput } from '../admin/operation.ts';
+import { CertboundError } from '../core/certbound-error.ts';
+import { readServeLock } from '../storage/lock.ts';
+import { openStore, redactDatabaseUrl } from '../storage/open.ts';
+import type { Store } from '../storage/store.ts';
+import { createAdminClient, type AdminIdentity } from './admin-client.ts';
+import { UsageError, withStore } from './context.ts';
+
+/** Runs an admin operation by id and returns its JSON result. */
+export type Invoke = (id: string, input?: OperationInput) => Promise<unknown>;
+
+/** Where admin commands act: the options every admin command takes. */
+export interface AdminTargetOptions {
+  readonly dir: string;
+  readonly database?: string | undefined;
+  readonly adminUrl?: string | undefined;
+  readonly adminCert?: string | undefined;
+  readonly adminKey?: string | undefined;
+  readonly adminCa?: string | undefined;
+}
+
+/** Options of admin commands, for parseArgs. */
+export const ADMIN_TARGET_OPTIONS = {
+  database: { type: 'string' },
+  'admin-url': { type: 'string' },
+  'admin-cert': { type: 'string' },
+  'admin-key': { type: 'string' },
+  'admin-ca': { type: 'string' },
+} as const;
+
+/** Usage lines for the admin target options. */
+export const ADMIN_TARGET_USAGE = `Where changes go: the data directory (--dir, or --database postgres://…); while certbound serve
+runs on it, through its admin API automatically; or any running instance with
+  --admin-url URL --admin-cert F --admin-key F [--admin-ca F]`;
+
+/** A remote admin API and the identity to call it with. */
+interface RemoteTarget {
+  readonly url: string;
+  readonly identity: AdminIdentity;
+}
+
+async function readOption(path: string, option: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`${option}: cannot read '${path}' (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+  }
+}
+
+/** `--admin-url` with the certificate, key and CA options that go with it. */
+async function explicitTarget(target: AdminTargetOptions, url: string): Promise<RemoteTarget> {
+  if (target.adminCert === undefined || target.adminKey === undefined) throw new UsageError('--admin-url needs --admin-cert and --admin-key (an administrator certificate)');
+  if (target.database !== undefined) throw new UsageError('--admin-url and --database exclude each other: the admin API acts on its own database');
+  const ownCa = join(target.dir, 'ca.pem');
+  const ca = target.adminCa !== undefined
+    ? await readOption(target.adminCa, '--admin-ca')
+    // The data directory's platform CA issued the token service's (and admin API's) certificate.
+    : await readFile(ownCa, 'utf8').catch(() => undefined);
+  return {
+    url,
+    identity: {
+      cert: await readOption(target.adminCert, '--admin-cert'),
+      key: await readOption(target.adminKey, '--admin-key'),
+      ...(ca === undefined ? {} : { ca }),
+      certSource: target.adminCert,
+    },
+  };
+}
+
+/** The admin API of a `serve` running on the data directory (on the same database), or null. */
+async function servingTarget(target: AdminTargetOptions): Promise<RemoteTarget | null> {
+  const lock = await readServeLock(target.dir);
+  if (!lock?.adminUrl) return null;
+  // Another database than the one that serve uses: that serve is not where this change goes.
+  const wanted = target.database === undefined ? undefined : redactDatabaseUrl(target.database);
+  if (wanted !== lock.database) return null;
+  const files = localAdminFiles(target.dir);
+  const read = async (path: string) => {
+    try {
+      return await readFile(path, 'utf8');
+    } catch {
+      throw new CertboundError(
+        'ERR_CERTBOUND_ADMIN_UNAVAILABLE',
+        `certbound serve (pid ${lock.pid}) runs on ${target.dir} with its admin API at ${lock.adminUrl}, but ${path} cannot be read: restart it to recreate its administrator credential`,
+      );
+    }
+  };
+  return {
+    url: lock.adminUrl,
+    identity: { cert: await read(files.cert), key: await read(files.key), ca: await read(join(target.dir, 'ca.pem')), certSource: files.cert },
+  };
+}
+
+async function withDatabase<T>(dir: string, databaseUrl: string, fn: (store: Store) => Promise<T>): Promise<T> {
+  // A PostgreSQL server has many writers: no data directory lock to respect.
+  const store = await openStore(dir, { databaseUrl });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * Runs `fn` with an invoker of admin operations on the right target: a remote admin API
+ * (`--admin-url`), the admin API of a `serve` running on the data directory (so that the change
+ * is live at once), or the data directory's store itself (or `--database`'s).
+ */
+export async function withAdmin<T>(target: AdminTargetOptions, fn: (invoke: Invoke) => Promise<T>): Promise<T> {
+  if (target.adminUrl === undefined && (target.adminCert ?? target.adminKey ?? target.adminCa) !== undefined) {
+    throw new UsageError('--admin-cert, --admin-key and --admin-ca go with --admin-url');
+  }
+  const remote = target.adminUrl !== undefined ? await explicitTarget(target, target.adminUrl) : await servingTarget(target);
+  if (remote) {
+    const client = createAdminClient(remote.url, remote.identity);
+    try {
+      return await fn((id, input = {}) => client.invoke(operation(id), input));
+    } finally {
+      await client.close();
+    }
+  }
+  const local = (store: Store) => fn((id, input = {}) => runOperation({ store, actor: 'local' }, operation(id), input));
+  return target.database === undefined ? withStore(target.dir, local) : withDatabase(target.dir, target.database, local);
+}
