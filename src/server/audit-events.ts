@@ -144,7 +144,7 @@ export interface AuditAttempt {
 }
 
 /**
- * Which denial a failed request is audited as: any POST /token failure is `token.denied`; on
+ * Which denial a failed request is audited as: every failed POST /token is `token.denied`; on
  * /introspect and /revoke, only a failure to authenticate is (`client.auth_failed`). Other
  * failures — another method, an unknown path, a malformed body there — are not audited.
  */
