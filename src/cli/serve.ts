@@ -75,7 +75,7 @@ async function serviceCredential(store: Store): Promise<{ cert: string; key: str
 export const serve: Command = {
   usage: `Usage: certbound serve [--host 127.0.0.1] [--port 8443] [--issuer URL] [--tls-cert F --tls-key F]
                       [--admin-host 127.0.0.1] [--admin-port 8444 | --no-admin] [--database URL]
-                      [--default-audience URI] [--seed-demo] [--log-level info] [--dir D]
+                      [--default-audience URI] [--ca-names all|roots] [--seed-demo] [--log-level info] [--dir D]
 
 Runs the token service on the data directory (initialising it first if needed).
   --issuer URL            exactly the issuer tokens and metadata carry (default https://localhost:PORT)
@@ -86,6 +86,10 @@ Runs the token service on the data directory (initialising it first if needed).
   --no-admin              run without the admin API
   --database URL          keep the store in a PostgreSQL server (postgres://…) instead of <dir>/db
   --default-audience URI  aud for clients with no resource of their own (default: the issuer)
+  --ca-names all|roots    CA names sent to clients in the TLS handshake: every trusted CA (default),
+                          or only the platform root and imported CAs — for many partners (the list
+                          costs ~52 bytes per partner; TLS caps it near 1,258). With roots, clients
+                          present their chain: the cert.pem certbound issues already holds it
   --seed-demo             on an empty data directory, create partner 'demo' and client
                           'demo-client' with its key and certificate in <dir>/demo-client/
 While it runs, partner, client, resource, cert and admin commands on the same data directory go
@@ -100,6 +104,7 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'default-audience': { type: 'string' },
+      'ca-names': { type: 'string' },
       'seed-demo': { type: 'boolean' },
       'log-level': { type: 'string' },
       'admin-host': { type: 'string' },
@@ -114,6 +119,8 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
     if (!admin && (values['admin-port'] !== undefined || values['admin-host'] !== undefined)) throw new UsageError('--no-admin excludes --admin-host and --admin-port');
     const databaseUrl = values.database;
     if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+    const caNames = values['ca-names'] ?? 'all';
+    if (caNames !== 'all' && caNames !== 'roots') throw new UsageError('--ca-names is all or roots');
     if (values.issuer !== undefined) {
       try {
         assertIssuer(values.issuer);
@@ -153,6 +160,7 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
         logger,
         ...(tls ? { tls } : {}),
         ...(values['default-audience'] === undefined ? {} : { defaultAudience: values['default-audience'] }),
+        caNames,
       });
       let adminNote = '';
       if (admin) {

@@ -46,6 +46,11 @@ export interface Registry {
   readonly revokedCertificates: ReadonlySet<string>;
   /** PEMs of every CA the TLS listener should ask for and validate paths to: the root and the active partners' anchors. */
   readonly caPems: readonly string[];
+  /**
+   * The shorter list for `caNames: 'roots'`: the platform root and the active partners' imported
+   * anchors. Clients of certbound-held partner CAs then present their chain (leaf, partner CA).
+   */
+  readonly rootCaPems: readonly string[];
   readonly crls: RevocationLists;
   /**
    * Where the path the TLS stack reports for `cert` reaches one of the partner's anchors
@@ -129,6 +134,7 @@ export async function loadRegistry(store: Store, crls: RevocationLists = NO_CRLS
     selfSigned,
     revokedCertificates: new Set(revoked.map((r) => r.thumbprint)),
     caPems: trusted.map((ca) => ca.certPem),
+    rootCaPems: trusted.filter((ca) => ca.partnerId === null || ca.keyPkcs8 === null).map((ca) => ca.certPem),
     crls,
     anchorFor(cert, partnerId) {
       const key = `${partnerId}\n${cert.thumbprint}`;

@@ -10,7 +10,7 @@ import { createAuditLog, type AuditLog } from './audit.ts';
 import { createCrlCache } from './crl-cache.ts';
 import { buildApp, type ServiceState } from './http.ts';
 import { assertIssuer } from './metadata.ts';
-import { loadRegistry } from './registry.ts';
+import { loadRegistry, type Registry } from './registry.ts';
 import { loadSigningKey } from './signing-keys.ts';
 
 /** How to run the token service. */
@@ -32,6 +32,13 @@ export interface TokenServiceOptions {
    * false records nothing.
    */
   readonly audit?: AuditLog | false;
+  /**
+   * Which CA names the listener sends in its TLS CertificateRequest: `all` trusted CAs (the
+   * default; clients may present their leaf alone), or only the `roots` (the platform root and
+   * imported anchors), so the handshake stays small with many partners and clients of
+   * certbound-held partner CAs present their chain. Trust is the same either way.
+   */
+  readonly caNames?: 'all' | 'roots';
   /** How often the CRLs of imported partner CAs are fetched again (ms); 5 minutes by default. */
   readonly crlRefreshMs?: number;
   /** Clock, for tests. */
@@ -64,6 +71,7 @@ async function loadKeys(store: Store): Promise<KeySet> {
  * `node:https`, asking for client certificates issued under any of the registry's CAs.
  */
 export async function startTokenService(options: TokenServiceOptions): Promise<TokenService> {
+  const listenerCas = (registry: Registry) => (options.caNames === 'roots' ? registry.rootCaPems : registry.caPems);
   const { store } = options;
   if (typeof options.issuer === 'string') assertIssuer(options.issuer);
   let tls = options.tls;
@@ -85,7 +93,7 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     keys: await loadKeys(store),
     issuer: typeof options.issuer === 'string' ? options.issuer : '',
   };
-  const https = { key: tls.key, cert: tls.cert, ca: [...state.registry.caPems] };
+  const https = { key: tls.key, cert: tls.cert, ca: [...listenerCas(state.registry)] };
   const ownAudit = options.audit === undefined;
   const audit = options.audit === false ? undefined : (options.audit ?? createAuditLog({ store, logger: options.logger ?? false }));
   const closeAudit = async () => {
@@ -132,7 +140,7 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
       const keys = await loadKeys(store);
       await crls.sync([...registry.anchors.values()].flat());
       // Handshakes from now on ask for and validate against the new CA set; open connections stay.
-      server.setSecureContext({ ...https, ca: [...registry.caPems], minVersion: 'TLSv1.2' });
+      server.setSecureContext({ ...https, ca: [...listenerCas(registry)], minVersion: 'TLSv1.2' });
       state.registry = registry;
       state.keys = keys;
     },
