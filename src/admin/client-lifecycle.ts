@@ -66,6 +66,16 @@ export async function setClientStatus(store: Store, id: string, status: Status):
 }
 
 /**
+ * Deletes a client: it gets no more tokens and its live tokens introspect inactive at once
+ * (an unknown client owns no active token). Its issued certificates stay on record.
+ */
+export async function deleteClient(store: Store, id: string): Promise<{ id: string; deleted: true }> {
+  await getClient(store, id);
+  await store.deleteClient(id);
+  return { id, deleted: true };
+}
+
+/**
  * Replaces a `tls_client_auth` client's one expected subject in a single change (RFC 8705
  * §2.1.2): from the next request on, only certificates with the new subject authenticate.
  */

@@ -4,6 +4,7 @@ import { importAnchors, removeAnchor, setAnchorCrl } from './anchors.ts';
 import { listCertificates, revokeCertificate, signCsr } from './certificates.ts';
 import {
   addClientCertificate,
+  deleteClient,
   listClients,
   retireClientCertificate,
   revokeTokens,
@@ -128,6 +129,10 @@ export const OPERATIONS: readonly Operation[] = [
   {
     id: 'enableClient', method: 'POST', path: '/v1/clients/{client}/enable', summary: 'Re-enable a disabled client', changes: true,
     run: (ctx, i) => setClientStatus(ctx.store, str(i, 'client'), 'active'),
+  },
+  {
+    id: 'deleteClient', method: 'DELETE', path: '/v1/clients/{client}', summary: 'Delete a client: no more tokens, its live tokens introspect inactive', changes: true,
+    run: (ctx, i) => deleteClient(ctx.store, str(i, 'client')),
   },
   {
     id: 'setClientSubject', method: 'PUT', path: '/v1/clients/{client}/subject', changes: true,

@@ -58,6 +58,7 @@ const USAGE = `Usage: certbound client <subcommand> [options] [--dir D] [--json]
     --introspects URI      may introspect tokens for this resource (acts as its resource server)
   list [--partner P] | show <client-id>
   disable <client-id> | enable <client-id>
+  delete <client-id>                                 its live tokens introspect inactive at once
   update <client-id> --subject-dn DN | --san-… V     replace the expected subject in one change
   cert add <client-id> --cert PEM                    self-signed rotation: register the new certificate
   cert retire <client-id> <thumbprint>               …and retire the old once the servers have moved
@@ -67,7 +68,7 @@ A secret client's secret is printed once and stored only as a hash. Tokens bound
 or replaced certificate stay valid until they expire unless revoked (RFC 8705 §6.3).
 ${ADMIN_TARGET_USAGE}`;
 
-const ARITY: Readonly<Record<string, number>> = { add: 1, list: 0, show: 1, disable: 1, enable: 1, update: 1, cert: 2, 'revoke-tokens': 1 };
+const ARITY: Readonly<Record<string, number>> = { add: 1, list: 0, show: 1, disable: 1, enable: 1, delete: 1, update: 1, cert: 2, 'revoke-tokens': 1 };
 
 /** `certbound client …`. */
 export const client: Command = {
@@ -151,6 +152,12 @@ export const client: Command = {
           exactly(rest, 0, 'certbound client list [--partner P]');
           const list = (await invoke('listClients', values.partner === undefined ? {} : { partner: values.partner })) as ClientView[];
           show(io, json, list, () => (list.length === 0 ? 'No clients.' : list.map((c) => `${c.id}\t${c.partner}\t${c.auth_method}\t${c.status}`).join('\n')));
+          return 0;
+        }
+        case 'delete': {
+          const [id] = rest;
+          const r = await invoke('deleteClient', { client: id! });
+          show(io, json, r, () => `Client '${id}' deleted.`);
           return 0;
         }
         case 'show':

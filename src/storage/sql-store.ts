@@ -336,6 +336,14 @@ export class SqlStore implements Store {
     await this.#rows('UPDATE clients SET status = $2 WHERE id = $1', [id, status]);
   }
 
+  async deleteClient(id: string): Promise<boolean> {
+    return this.transaction(async (tx) => {
+      const q = (tx as SqlStore).#q;
+      await q.query('DELETE FROM token_cutoffs WHERE subject_kind = $1 AND subject_id = $2', ['client', id]);
+      return (await q.query('DELETE FROM clients WHERE id = $1 RETURNING id', [id])).rows.length > 0;
+    });
+  }
+
   async setClientSubject(id: string, subject: SubjectMatcher): Promise<void> {
     await this.#rows('UPDATE clients SET subject_kind = $2, subject_value = $3 WHERE id = $1', [id, subject.kind, subject.value]);
   }

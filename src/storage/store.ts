@@ -81,6 +81,8 @@ export interface Store {
   getClient(id: string): Promise<Client | null>;
   listClients(): Promise<Client[]>;
   setClientStatus(id: string, status: Status): Promise<void>;
+  /** Deletes a client with its resource links, registered certificates and grants; false when there was none. */
+  deleteClient(id: string): Promise<boolean>;
   /** Replaces a `tls_client_auth` client's expected subject in one statement (rotation to a new subject). */
   setClientSubject(id: string, subject: SubjectMatcher): Promise<void>;
   /** Every registered certificate of self-signed clients, retired ones included. */

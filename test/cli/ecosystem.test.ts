@@ -84,13 +84,17 @@ describe('certbound resource, cert, audit on a data directory', () => {
     assert.match(twice.stderr, /already trusted for partner 'initech'/);
   });
 
-  test('partner disable/enable and delete (refused while it has clients)', async () => {
+  test('partner disable/enable and delete: refused while it has clients, done once its client is deleted', async () => {
     assert.equal((ok(await run('partner', 'disable', 'globex', '--json')) as { status: string }).status, 'disabled');
     assert.equal((ok(await run('partner', 'enable', 'globex', '--json')) as { status: string }).status, 'active');
     const r = await run('partner', 'delete', 'globex');
     assert.equal(r.code, 1);
     assert.match(r.stderr, /still has clients/);
     ok(await run('partner', 'add', 'shortlived', '--json'));
+    ok(await run('client', 'add', 'shortlived-a', '--partner', 'shortlived', '--subject-dn', 'CN=shortlived-a', '--json'));
+    assert.equal((await run('partner', 'delete', 'shortlived')).code, 1);
+    ok(await run('client', 'delete', 'shortlived-a', '--json'));
+    assert.equal((await run('client', 'show', 'shortlived-a')).code, 1);
     ok(await run('partner', 'delete', 'shortlived', '--json'));
     assert.equal((await run('partner', 'show', 'shortlived')).code, 1);
   });

@@ -564,6 +564,26 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
       assert.equal(kept?.cutoff.getTime(), cutoff.getTime());
     });
 
+    test('deleteClient: removes the client with its resource links, certificates, grants and cutoff; then its partner can go', async () => {
+      const p = await partner();
+      const r = uri('del-client');
+      await store.addResource({ uri: r, partnerId: p });
+      const c = newClient(p, { authMethod: 'self_signed_tls_client_auth', subject: null, resources: [r], introspects: [r] });
+      const t = randomBytes(32).toString('base64url');
+      await store.addClient(c, [{ clientId: c.id, thumbprint: t, pem: 'PEM' }]);
+      await store.putGrant({ resourceUri: r, partnerId: p, clientId: c.id, scopes: ['a'] });
+      await store.setTokenCutoff({ subjectKind: 'client', subjectId: c.id, cutoff: new Date() });
+
+      assert.equal(await store.deleteClient(c.id), true);
+      assert.equal(await store.deleteClient(c.id), false);
+      assert.equal(await store.getClient(c.id), null);
+      assert.ok(!(await store.listClientCertificates()).some((x) => x.clientId === c.id));
+      assert.deepEqual(await grantsOf(store, r), []);
+      assert.ok(!(await store.listTokenCutoffs()).some((x) => x.subjectKind === 'client' && x.subjectId === c.id));
+      await store.deletePartner(p);
+      assert.equal(await store.getPartner(p), null);
+    });
+
     test('deletePartner: a partner without clients is deleted; its id can be registered again, empty', async () => {
       const p = await partner();
       const r = uri('del-readd');
