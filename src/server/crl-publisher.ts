@@ -3,6 +3,7 @@
  * and kept until the registry changes, so that serving it costs no signature or query.
  * @see https://www.rfc-editor.org/rfc/rfc5280#section-5
  */
+import { BACKDATE_MS } from '../pki/ca.ts';
 import { createCrl } from '../pki/crl.ts';
 import type { Store } from '../storage/store.ts';
 import type { Registry } from './registry.ts';
@@ -46,8 +47,9 @@ export function createCrlPublisher(deps: { readonly store: Store; readonly now: 
     // RFC 5280 §5.2.3: the cRLNumber grows with every CRL; seconds of issue, kept past the last one issued here.
     const crlNumber = Math.max((lastNumber.get(partnerId) ?? 0) + 1, Math.floor(at.getTime() / 1000));
     lastNumber.set(partnerId, crlNumber);
-    const thisUpdate = at;
-    const nextUpdate = new Date(at.getTime() + CRL_VALIDITY_MS);
+    // Set back a minute, as certificates are, so a relying party whose clock lags still accepts it.
+    const thisUpdate = new Date(at.getTime() - BACKDATE_MS);
+    const nextUpdate = new Date(thisUpdate.getTime() + CRL_VALIDITY_MS);
     const der = await createCrl(
       { certPem: ca.certPem, keyPkcs8: ca.keyPkcs8 },
       revoked.map((r) => ({ serial: r.serial!, revokedAt: r.revokedAt, reason: r.reason })),
