@@ -3,7 +3,7 @@ import { CertboundError } from '../core/certbound-error.ts';
 import { issueCertificate } from '../pki/issue.ts';
 import { pkcs8ToPem } from '../pki/keys.ts';
 import type { Store } from '../storage/store.ts';
-import { readCertificate } from './clients.ts';
+import { parseCertificate } from './clients.ts';
 import { platformCa } from './init.ts';
 import { x5tS256 } from '../core/thumbprint.ts';
 
@@ -24,7 +24,7 @@ export interface NewAdminCertificate extends AdminCertificateView {
 }
 
 /**
- * Registers an administrator certificate for the admin API: the given one (PEM or file), or a
+ * Registers an administrator certificate for the admin API: the given one (PEM), or a
  * new one issued from the platform CA with a fresh key. Admin certificates are pinned by
  * thumbprint: no other certificate, however it chains, is an administrator.
  */
@@ -34,7 +34,7 @@ export async function addAdminCertificate(store: Store, name: string, certificat
   let certPem: string;
   let keyPem: string | null = null;
   if (certificate !== undefined) {
-    const x509 = await readCertificate(certificate);
+    const x509 = parseCertificate(certificate);
     if (x509.validToDate < new Date()) throw new CertboundError('ERR_CERTBOUND_INVALID_CERTIFICATE', 'the certificate has expired');
     certPem = x509.toString();
   } else {

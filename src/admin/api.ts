@@ -160,7 +160,8 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
         // Path parameters arrive percent-decoded (find-my-way decodes them, %2F included).
         const fields = op.input ? ((takesBody ? request.body : request.query) as OperationInput) : {};
         const input: OperationInput = { ...fields, ...(request.params as Record<string, string>) };
-        const result = await runOperation({ store, actor }, op, input);
+        const onAuditFailure = (err: unknown) => request.log.error({ err, operation: op.id }, 'an admin change was saved but its audit row was not');
+        const result = await runOperation({ store, actor, onAuditFailure }, op, input);
         if (op.changes) {
           try {
             await onChange();

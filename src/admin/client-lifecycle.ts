@@ -5,7 +5,7 @@ import type { Client, Status, SubjectMatcherKind } from '../core/model.ts';
 import { parseSubjectMatcher } from '../core/subject-match.ts';
 import { x5tS256 } from '../core/thumbprint.ts';
 import type { Store } from '../storage/store.ts';
-import { readCertificate } from './clients.ts';
+import { parseCertificate } from './clients.ts';
 import { getPartner } from './partners.ts';
 
 /** A client as operators see it: never its secret hash. */
@@ -90,12 +90,12 @@ export async function setClientSubject(store: Store, id: string, kind: SubjectMa
  * Registers one more certificate for a `self_signed_tls_client_auth` client (RFC 8705 §2.2):
  * during a rotation both the old and the new certificate authenticate.
  */
-export async function addClientCertificate(store: Store, id: string, pemOrPath: string): Promise<ClientView> {
+export async function addClientCertificate(store: Store, id: string, pem: string): Promise<ClientView> {
   const client = await getClient(store, id);
   if (client.authMethod !== 'self_signed_tls_client_auth') {
     throw new InvalidClientMetadata('certificates are registered for self_signed_tls_client_auth clients; a tls_client_auth client is matched by its subject');
   }
-  const x509: X509Certificate = await readCertificate(pemOrPath);
+  const x509: X509Certificate = parseCertificate(pem);
   if (x509.validToDate < new Date()) throw new CertboundError('ERR_CERTBOUND_INVALID_CERTIFICATE', `the certificate expired on ${x509.validToDate.toISOString()}`);
   const thumbprint = x5tS256(x509.raw);
   const existing = (await store.listClientCertificates()).find((c) => c.clientId === id && c.thumbprint === thumbprint);

@@ -1,5 +1,4 @@
 import { X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { formatDn } from '../core/dn.ts';
 import { InvalidClientMetadata } from '../core/errors.ts';
 import type { AuthMethod, Client, SubjectMatcher, SubjectMatcherKind } from '../core/model.ts';
@@ -55,9 +54,13 @@ export function assertResourceUri(uri: string): void {
   }
 }
 
-/** Loads a PEM certificate given inline or as a file path. */
-export async function readCertificate(pemOrPath: string): Promise<X509Certificate> {
-  const pem = pemOrPath.includes('-----BEGIN') ? pemOrPath : await readFile(pemOrPath, 'utf8');
+/**
+ * Parses one PEM certificate. Admin operations take certificates inline only — never a path,
+ * which would let an admin API caller probe or read the server's files; the CLI reads files
+ * on its side.
+ */
+export function parseCertificate(pem: string): X509Certificate {
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new InvalidClientMetadata('expected a PEM certificate (-----BEGIN CERTIFICATE-----)');
   try {
     return new X509Certificate(pem);
   } catch {
@@ -162,7 +165,7 @@ export async function registerClient(store: Store, reg: ClientRegistration): Pro
 
   const certificates: { clientId: string; thumbprint: string; pem: string }[] = [];
   if (method === 'self_signed_tls_client_auth') {
-    const pem = issued?.certPem ?? (reg.certificatePem === undefined ? undefined : (await readCertificate(reg.certificatePem)).toString());
+    const pem = issued?.certPem ?? (reg.certificatePem === undefined ? undefined : parseCertificate(reg.certificatePem).toString());
     if (pem === undefined) throw new InvalidClientMetadata('a self_signed_tls_client_auth client needs --cert (or --issue-cert)');
     certificates.push({ clientId: reg.id, thumbprint: x5tS256(new X509Certificate(pem).raw), pem });
   }

@@ -9,6 +9,8 @@ export interface AdminContext {
   readonly store: Store;
   /** The administrator: an admin certificate's name, or `local` for the CLI on the data directory. */
   readonly actor: string;
+  /** Told when a saved change's audit row could not be written. */
+  readonly onAuditFailure?: (err: unknown) => void;
 }
 
 /** An operation's input: path parameters, query and JSON body merged, in snake_case. */

@@ -1,4 +1,7 @@
+import { CertboundError } from '../core/certbound-error.ts';
+import { OAuthError } from '../core/errors.ts';
 import type { AuditEvent } from '../core/model.ts';
+import { bumpRegistryVersion } from '../storage/registry-version.ts';
 import type { AdminContext, Operation, OperationInput } from './operation.ts';
 
 // Fields that carry certificates, CSRs or keys: long, and never worth an audit row.
@@ -6,7 +9,21 @@ const BULKY = new Set(['ca_pem', 'certificate_pem', 'csr_pem']);
 
 /** What an admin change's audit event says about its input: ids and settings, never PEM bodies. */
 function auditDetail(input: OperationInput): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(input).filter(([k]) => !BULKY.has(k)));
+  return Object.fromEntries(
+    Object.entries(input)
+      .filter(([k]) => !BULKY.has(k))
+      // A CRL URL's query may carry an access key: keep where it points, not how it is opened.
+      .map(([k, v]) => [k, k === 'crl' && typeof v === 'string' && URL.canParse(v) ? withoutQuery(v) : v]),
+  );
+}
+
+function withoutQuery(url: string): string {
+  const u = new URL(url);
+  u.search = '';
+  u.hash = '';
+  u.username = '';
+  u.password = '';
+  return u.toString();
 }
 
 function text(input: OperationInput, name: string): string | null {
@@ -37,13 +54,18 @@ export function adminAuditEvent(op: Operation, actor: string, input: OperationIn
  */
 export async function runOperation(ctx: AdminContext, op: Operation, input: OperationInput): Promise<unknown> {
   if (!op.changes) return op.run(ctx, input);
+  let result: unknown;
   try {
-    const result = await op.run(ctx, input);
-    await ctx.store.appendAudit([adminAuditEvent(op, ctx.actor, input, 'success')]);
-    return result;
+    result = await op.run(ctx, input);
   } catch (err) {
-    const reason = err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : 'error';
+    const reason = err instanceof OAuthError ? err.error : err instanceof CertboundError ? err.code : 'error';
     await ctx.store.appendAudit([adminAuditEvent(op, ctx.actor, input, 'denied', reason)]).catch(() => {});
     throw err;
   }
+  // Every instance on this store reloads; this one's caller reloads at once.
+  await bumpRegistryVersion(ctx.store).catch((err: unknown) => ctx.onAuditFailure?.(err));
+  // The change is saved: it must take effect even if its audit row cannot be written (the
+  // caller reloads on success). A lost row is reported to the caller's log instead.
+  await ctx.store.appendAudit([adminAuditEvent(op, ctx.actor, input, 'success')]).catch((err: unknown) => ctx.onAuditFailure?.(err));
+  return result;
 }

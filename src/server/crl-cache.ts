@@ -132,12 +132,19 @@ export function createCrlCache(options: CrlCacheOptions = {}): CrlCache {
         if (anchor.crlSource !== null) wanted.set(keyOf(anchor.fingerprint, anchor.crlSource), anchor);
       }
       for (const key of entries.keys()) if (!wanted.has(key)) entries.delete(key);
+      const added: Entry[] = [];
       for (const [key, anchor] of wanted) {
         const entry = entries.get(key);
         if (entry) entry.anchor = anchor;
-        else entries.set(key, { source: anchor.crlSource!, anchor, crl: null, dueAt: 0, inflight: null });
+        else {
+          const fresh: Entry = { source: anchor.crlSource!, anchor, crl: null, dueAt: 0, inflight: null };
+          entries.set(key, fresh);
+          added.push(fresh);
+        }
       }
-      await fetchDue(false);
+      // Only a new source is waited for; known ones (failing ones included) are the timer's, so
+      // an unreachable CRL server cannot hold up every registry change.
+      await Promise.all(added.map(fetchEntry));
       schedule();
     },
     async refresh() {

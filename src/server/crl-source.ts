@@ -69,7 +69,8 @@ async function fetchCrl(url: string, limits: CrlReadLimits): Promise<Uint8Array>
   const signal = deadline(limits);
   let response: Response;
   try {
-    response = await fetch(url, { signal, redirect: 'follow', headers: { accept: 'application/pkix-crl, application/x-pem-file;q=0.5, */*;q=0.1' } });
+    // No redirects: one could lead from https to http, or to a host the operator never named.
+    response = await fetch(url, { signal, redirect: 'error', headers: { accept: 'application/pkix-crl, application/x-pem-file;q=0.5, */*;q=0.1' } });
   } catch (cause) {
     throw unavailable(signal.aborted ? `no answer within ${timeoutMs} ms` : `request failed (${codeOf(cause)})`, cause);
   }

@@ -11,6 +11,7 @@ import { createCrlCache } from './crl-cache.ts';
 import { buildApp, type ServiceState } from './http.ts';
 import { assertIssuer } from './metadata.ts';
 import { loadRegistry, type Registry } from './registry.ts';
+import { watchRegistry } from './registry-watch.ts';
 import { loadSigningKey } from './signing-keys.ts';
 
 /** How to run the token service. */
@@ -39,6 +40,11 @@ export interface TokenServiceOptions {
    * certbound-held partner CAs present their chain. Trust is the same either way.
    */
   readonly caNames?: 'all' | 'roots';
+  /**
+   * How often to check the store for registry changes made elsewhere — another instance's admin
+   * API, the CLI on the database — and reload (ms); 2 seconds by default, 0 never.
+   */
+  readonly registryPollMs?: number;
   /** How often the CRLs of imported partner CAs are fetched again (ms); 5 minutes by default. */
   readonly crlRefreshMs?: number;
   /** Clock, for tests. */
@@ -130,21 +136,28 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
       throw err;
     }
   }
+  const load = async () => {
+    const registry = await loadRegistry(store, crls);
+    const keys = await loadKeys(store);
+    await crls.sync([...registry.anchors.values()].flat());
+    // Handshakes from now on ask for and validate against the new CA set; open connections stay.
+    server.setSecureContext({ ...https, ca: [...listenerCas(registry)], minVersion: 'TLSv1.2' });
+    state.registry = registry;
+    state.keys = keys;
+  };
+  // One reload at a time, in order: a slow one never overwrites a newer one that finished first.
+  let reloading: Promise<void> = Promise.resolve();
+  const reload = (): Promise<void> => (reloading = reloading.catch(() => {}).then(load));
+  const pollMs = options.registryPollMs ?? 2_000;
+  const stopWatching = pollMs > 0 ? await watchRegistry(store, pollMs, reload, options.logger) : () => {};
   return {
     app,
     issuer: state.issuer,
     url: `https://${host}:${address.port}`,
     port: address.port,
-    async reload() {
-      const registry = await loadRegistry(store, crls);
-      const keys = await loadKeys(store);
-      await crls.sync([...registry.anchors.values()].flat());
-      // Handshakes from now on ask for and validate against the new CA set; open connections stay.
-      server.setSecureContext({ ...https, ca: [...listenerCas(registry)], minVersion: 'TLSv1.2' });
-      state.registry = registry;
-      state.keys = keys;
-    },
+    reload,
     async close() {
+      stopWatching();
       // Requests in flight finish (and record) first; then what the audit log holds is written.
       await app.close();
       crls.close();

@@ -245,7 +245,6 @@ export class SqlStore implements Store {
       await q.query('DELETE FROM grants WHERE partner_id = $1 OR resource_uri IN (SELECT uri FROM resources WHERE partner_id = $1)', [id]);
       await q.query('DELETE FROM resources WHERE partner_id = $1', [id]);
       await q.query('DELETE FROM issued_certificates WHERE issuer_id IN (SELECT id FROM certificate_authorities WHERE partner_id = $1)', [id]);
-      await q.query('DELETE FROM token_cutoffs WHERE subject_kind = $1 AND subject_id = $2', ['partner', id]);
       await q.query('DELETE FROM partners WHERE id = $1', [id]);
     });
   }
@@ -339,8 +338,16 @@ export class SqlStore implements Store {
   async deleteClient(id: string): Promise<boolean> {
     return this.transaction(async (tx) => {
       const q = (tx as SqlStore).#q;
-      await q.query('DELETE FROM token_cutoffs WHERE subject_kind = $1 AND subject_id = $2', ['client', id]);
-      return (await q.query('DELETE FROM clients WHERE id = $1 RETURNING id', [id])).rows.length > 0;
+      const deleted = (await q.query('DELETE FROM clients WHERE id = $1 RETURNING id', [id])).rows.length > 0;
+      // Its tokens die with it, also for a later client that reuses the id: every token issued so far is revoked.
+      if (deleted) {
+        await q.query(
+          `INSERT INTO token_cutoffs (subject_kind, subject_id, cutoff) VALUES ('client', $1, now())
+           ON CONFLICT (subject_kind, subject_id) DO UPDATE SET cutoff = GREATEST(token_cutoffs.cutoff, EXCLUDED.cutoff)`,
+          [id],
+        );
+      }
+      return deleted;
     });
   }
 

@@ -62,7 +62,7 @@ export interface Store {
   getPartner(id: string): Promise<Partner | null>;
   listPartners(): Promise<Partner[]>;
   setPartnerStatus(id: string, status: Status): Promise<void>;
-  /** Deletes a partner with its CAs, grants and the resources it owns. */
+  /** Deletes a partner with its CAs, grants and the resources it owns (its token cutoff stays). */
   deletePartner(id: string): Promise<void>;
 
   addResource(resource: Omit<Resource, 'createdAt' | 'scopes'> & { readonly scopes?: readonly string[] }): Promise<Resource>;
@@ -81,7 +81,10 @@ export interface Store {
   getClient(id: string): Promise<Client | null>;
   listClients(): Promise<Client[]>;
   setClientStatus(id: string, status: Status): Promise<void>;
-  /** Deletes a client with its resource links, registered certificates and grants; false when there was none. */
+  /**
+   * Deletes a client with its resource links, registered certificates and grants, and revokes
+   * every token it was issued (its cutoff is kept, so a client reusing the id cannot revive them).
+   */
   deleteClient(id: string): Promise<boolean>;
   /** Replaces a `tls_client_auth` client's expected subject in one statement (rotation to a new subject). */
   setClientSubject(id: string, subject: SubjectMatcher): Promise<void>;

@@ -227,6 +227,18 @@ describe('admin API errors', () => {
     assert.equal(metadata.json?.['error'], 'invalid_client_metadata');
   });
 
+  test('a certificate field takes PEM only: a server path is 400 invalid_client_metadata, never read (no 500, no file oracle)', async () => {
+    for (const path of ['/etc/passwd', '/nonexistent/cert.pem']) {
+      const admin = await call('POST', '/v1/admin-certificates', { identity: alice, json: { name: 'via-path', certificate_pem: path } });
+      assert.equal(admin.status, 400, admin.text);
+      assert.equal(admin.json?.['error'], 'invalid_client_metadata');
+      const client = await call('POST', '/v1/clients', { identity: alice, json: { client: 'via-path', partner: 'acme', auth_method: 'self_signed_tls_client_auth', certificate_pem: path } });
+      assert.equal(client.status, 400, client.text);
+      assert.equal(client.json?.['error'], 'invalid_client_metadata');
+    }
+    assert.equal(await world.store.getClient('via-path'), null);
+  });
+
   test('an unknown partner is 404, a duplicate 409, a conflict 409, an unknown route 404 not_found', async () => {
     const missing = await call('GET', '/v1/partners/nope', { identity: alice });
     assert.equal(missing.status, 404);

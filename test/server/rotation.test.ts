@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { revokeCertificate, signCsr } from '../../src/admin/certificates.ts';
-import { addClientCertificate, retireClientCertificate, revokeTokens, setClientSubject } from '../../src/admin/client-lifecycle.ts';
+import { addClientCertificate, deleteClient, retireClientCertificate, revokeTokens, setClientSubject } from '../../src/admin/client-lifecycle.ts';
 import { registerClient, type ClientRegistration } from '../../src/admin/clients.ts';
 import { addPartner } from '../../src/admin/partners.ts';
 import { jwtPayload, send, type Response } from '../helpers/https.ts';
@@ -197,5 +197,27 @@ describe('certificates signed from a partner CSR', () => {
       name: 'CertboundError',
       code: 'ERR_CERTBOUND_INVALID_CERTIFICATE',
     });
+  });
+});
+
+describe('a deleted client takes its tokens with it, even from a later client reusing its id', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startWorld();
+  });
+  after(() => h.close());
+
+  test('delete acme-noaud, register acme-noaud again under globex (same scope, no resource): its old service-audience token introspects exactly {"active":false} to the new owner', async () => {
+    const a = await credentials('acme-noaud');
+    const old = await tokenOf(h, a, 'acme-noaud');
+    assertActive(await introspectAs(h, 'acme-noaud', a, old), 'acme-noaud');
+    await reloaded(h, deleteClient(h.store, 'acme-noaud'));
+    assertInvalidClient(await requestToken(h, a, 'acme-noaud'));
+    await sleep(1_100); // token times are whole seconds: the new client's tokens come after the cut
+    await reloaded(h, registerClient(h.store, { id: 'acme-noaud', partnerId: 'globex', scope: 'misc', subject: { kind: 'subject_dn', value: 'CN=acme-noaud, O=globex' } }));
+    const reborn = await leafFrom(await authority('globex'), 'CN=acme-noaud, O=globex');
+    assertInactive(await introspectAs(h, 'acme-noaud', reborn, old));
+    // The new client's own tokens are alive.
+    assertActive(await introspectAs(h, 'acme-noaud', reborn, await tokenOf(h, reborn, 'acme-noaud')), 'acme-noaud');
   });
 });

@@ -503,7 +503,7 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
       assert.equal(await store.deleteGrant(uri('grant-never'), p, null), false);
     });
 
-    test('deletePartner: removes the partner, its CAs, resources, grants on them and its grants elsewhere, and its token cutoff; others stay', async () => {
+    test('deletePartner: removes the partner, its CAs, resources, grants on them and its grants elsewhere, keeping its token cutoff; others stay', async () => {
       const [gone, other] = [await partner(), await partner()];
       const otherClient = newClient(other);
       await store.addClient(otherClient);
@@ -532,8 +532,9 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
       assert.equal(await store.getResource(owned), null);
       const grants = (await store.listGrants()).filter((g) => [owned, othersResource, platform].includes(g.resourceUri));
       assert.deepEqual(grants.map((g) => [g.resourceUri, g.partnerId, g.clientId]), [[platform, other, null]]);
+      // The cutoffs stay: a partner re-added under the id must not revive tokens revoked before.
       const cutoffs = (await store.listTokenCutoffs()).filter((t) => t.subjectKind === 'partner' && [gone, other].includes(t.subjectId));
-      assert.deepEqual(cutoffs.map((t) => t.subjectId), [other]);
+      assert.deepEqual(cutoffs.map((t) => t.subjectId).sort(), [gone, other].sort());
       // The other partner keeps everything of its own.
       assert.ok(await store.getPartner(other));
       assert.ok(await store.getClient(otherClient.id));
@@ -564,7 +565,7 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
       assert.equal(kept?.cutoff.getTime(), cutoff.getTime());
     });
 
-    test('deleteClient: removes the client with its resource links, certificates, grants and cutoff; then its partner can go', async () => {
+    test('deleteClient: removes the client with its resource links, certificates and grants, revokes all its tokens; then its partner can go', async () => {
       const p = await partner();
       const r = uri('del-client');
       await store.addResource({ uri: r, partnerId: p });
@@ -572,14 +573,17 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
       const t = randomBytes(32).toString('base64url');
       await store.addClient(c, [{ clientId: c.id, thumbprint: t, pem: 'PEM' }]);
       await store.putGrant({ resourceUri: r, partnerId: p, clientId: c.id, scopes: ['a'] });
-      await store.setTokenCutoff({ subjectKind: 'client', subjectId: c.id, cutoff: new Date() });
+      await store.setTokenCutoff({ subjectKind: 'client', subjectId: c.id, cutoff: new Date('2020-01-01T00:00:00Z') });
 
+      const before = Date.now();
       assert.equal(await store.deleteClient(c.id), true);
       assert.equal(await store.deleteClient(c.id), false);
       assert.equal(await store.getClient(c.id), null);
       assert.ok(!(await store.listClientCertificates()).some((x) => x.clientId === c.id));
       assert.deepEqual(await grantsOf(store, r), []);
-      assert.ok(!(await store.listTokenCutoffs()).some((x) => x.subjectKind === 'client' && x.subjectId === c.id));
+      // Every token it was issued stays revoked, even for a later client reusing the id.
+      const cutoff = (await store.listTokenCutoffs()).find((x) => x.subjectKind === 'client' && x.subjectId === c.id);
+      assert.ok(cutoff && cutoff.cutoff.getTime() >= before - 5_000, 'the cutoff moves to the deletion time');
       await store.deletePartner(p);
       assert.equal(await store.getPartner(p), null);
     });
