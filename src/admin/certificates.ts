@@ -80,6 +80,11 @@ export async function signCsr(
   const uris = [...(request.sanUris ?? [])];
   for (const uri of uris) {
     if (!URL.canParse(uri)) throw new CertboundError('ERR_CERTBOUND_INVALID_SAN', `invalid --san-uri '${uri}': an absolute URI is expected`);
+    // SPIFFE IDs name partners and clients: only certbound writes them (from --client), so a
+    // certificate can never carry another partner's or client's identity.
+    if (new URL(uri).protocol === 'spiffe:') {
+      throw new CertboundError('ERR_CERTBOUND_INVALID_SAN', `--san-uri '${uri}': SPIFFE IDs are set by certbound from --client, not given`);
+    }
   }
   if (request.client !== undefined) uris.unshift(clientSpiffeId(await trustDomain(store), request.partner, request.client));
   const leaf = await issueCertificate(issuer, {

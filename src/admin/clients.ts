@@ -13,7 +13,7 @@ import type { Store } from '../storage/store.ts';
 import { CertboundError } from '../core/certbound-error.ts';
 import { writeCredentialFiles } from './files.ts';
 import { platformCa } from './init.ts';
-import { clientSpiffeId, trustDomain } from './certificates.ts';
+import { clientSpiffeId, partnerIssuer, trustDomain } from './certificates.ts';
 import { pkcs8ToPem } from '../pki/keys.ts';
 
 /** A client registration, as the CLI and the admin API take it. */
@@ -122,8 +122,7 @@ async function issueFor(store: Store, reg: ClientRegistration, method: AuthMetho
     const x509 = new X509Certificate(self.certPem);
     return { ...self, serial: x509.serialNumber.toLowerCase(), thumbprint: x5tS256(x509.raw), notAfter: x509.validToDate };
   }
-  const ca = await store.getAuthority(`partner:${reg.partnerId}`);
-  if (!ca?.keyPkcs8) throw new CertboundError('ERR_CERTBOUND_NO_CA_KEY', `certbound does not hold the CA key of partner '${reg.partnerId}'`);
+  const ca = await partnerIssuer(store, reg.partnerId);
   const san = subject ? SAN_OF[subject.kind] : undefined;
   // Every certificate certbound issues names its partner and client (a SPIFFE ID), so `--san-uri` works out of the box.
   const spiffe: SubjectAltName = { type: 'uri', value: clientSpiffeId(await trustDomain(store), reg.partnerId, reg.id) };

@@ -32,14 +32,21 @@ function text(input: OperationInput, name: string): string | null {
 }
 
 /** The audit event of an admin change. */
-export function adminAuditEvent(op: Operation, actor: string, input: OperationInput, outcome: AuditEvent['outcome'], reason: string | null = null): AuditEvent {
+export function adminAuditEvent(
+  op: Operation,
+  actor: string,
+  input: OperationInput,
+  outcome: AuditEvent['outcome'],
+  reason: string | null = null,
+  partnerOfClient: string | null = null,
+): AuditEvent {
   return {
     at: new Date(),
     event: `admin.${op.id}`,
     outcome,
     reason,
     actor,
-    partnerId: text(input, 'partner') ?? text(input, 'owner'),
+    partnerId: text(input, 'partner') ?? text(input, 'owner') ?? partnerOfClient,
     clientId: text(input, 'client'),
     thumbprint: text(input, 'thumbprint'),
     serial: text(input, 'serial'),
@@ -54,18 +61,21 @@ export function adminAuditEvent(op: Operation, actor: string, input: OperationIn
  */
 export async function runOperation(ctx: AdminContext, op: Operation, input: OperationInput): Promise<unknown> {
   if (!op.changes) return op.run(ctx, input);
+  // So that `audit --partner P` finds changes to P's clients too (read before a delete).
+  const client = text(input, 'client');
+  const partnerOfClient = client === null ? null : ((await ctx.store.getClient(client).catch(() => null))?.partnerId ?? null);
   let result: unknown;
   try {
     result = await op.run(ctx, input);
   } catch (err) {
     const reason = err instanceof OAuthError ? err.error : err instanceof CertboundError ? err.code : 'error';
-    await ctx.store.appendAudit([adminAuditEvent(op, ctx.actor, input, 'denied', reason)]).catch(() => {});
+    await ctx.store.appendAudit([adminAuditEvent(op, ctx.actor, input, 'denied', reason, partnerOfClient)]).catch(() => {});
     throw err;
   }
   // Every instance on this store reloads; this one's caller reloads at once.
   await bumpRegistryVersion(ctx.store).catch((err: unknown) => ctx.onAuditFailure?.(err));
   // The change is saved: it must take effect even if its audit row cannot be written (the
   // caller reloads on success). A lost row is reported to the caller's log instead.
-  await ctx.store.appendAudit([adminAuditEvent(op, ctx.actor, input, 'success')]).catch((err: unknown) => ctx.onAuditFailure?.(err));
+  await ctx.store.appendAudit([adminAuditEvent(op, ctx.actor, input, 'success', null, partnerOfClient)]).catch((err: unknown) => ctx.onAuditFailure?.(err));
   return result;
 }

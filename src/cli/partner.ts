@@ -53,11 +53,11 @@ export const partner: Command = {
     if (values.crl !== undefined && sub === 'add' && values.ca === undefined) throw new UsageError('--crl goes with --ca (a CRL source applies to an imported CA)');
     const actions = [values['add-ca'], values['remove-ca']].filter((v) => v !== undefined).length;
     if (sub === 'trust' && (actions > 1 || (actions === 0 && values.crl === undefined))) throw new UsageError('give one of --add-ca FILE, --remove-ca FINGERPRINT, --crl SRC');
+    if (values['remove-ca'] !== undefined && values.crl !== undefined) throw new UsageError('--crl does not go with --remove-ca');
     return onTarget(values, async (invoke) => {
       switch (sub) {
         case 'add': {
           const [id] = exactly(rest, 1, 'certbound partner add <partner-id> [--ca FILE]');
-          if (values.crl !== undefined && values.ca === undefined) throw new UsageError('--crl goes with --ca (a CRL source applies to an imported CA)');
           const input = { partner: id!, ...(values.ca === undefined ? {} : { ca_pem: await pemArgument(values.ca, 'CA certificate') }), ...(values.crl === undefined ? {} : { crl: values.crl }) };
           const p = (await invoke('addPartner', input)) as PartnerView;
           show(io, json, p, () => `${values.ca === undefined ? `Partner '${p.id}' added, with its own issuing CA.` : `Partner '${p.id}' added, trusting its own CA (imported).`}\n${describe(p)}`);
@@ -90,8 +90,6 @@ export const partner: Command = {
         }
         case 'trust': {
           const [id] = exactly(rest, 1, 'certbound partner trust <partner-id> --add-ca FILE | --remove-ca FP | --crl SRC');
-          const actions = [values['add-ca'], values['remove-ca']].filter((v) => v !== undefined).length;
-          if (actions > 1 || (actions === 0 && values.crl === undefined)) throw new UsageError('give one of --add-ca FILE, --remove-ca FINGERPRINT, --crl SRC');
           let result: unknown;
           if (values['add-ca'] !== undefined) {
             result = await invoke('addAnchors', { partner: id!, ca_pem: await pemArgument(values['add-ca'], 'CA certificate'), ...(values.crl === undefined ? {} : { crl: values.crl }) });

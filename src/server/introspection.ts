@@ -50,7 +50,7 @@ function visibleAndGranted(caller: Client, owner: Client, audience: string, scop
 
 /**
  * RFC 7662 introspection. A token is active only to the client it was issued to and to
- * resource servers of its audience (see mayIntrospect); to anyone else, and when unknown,
+ * resource servers of its audience (see visibleAndGranted); to anyone else, and when unknown,
  * expired, revoked (one by one or in bulk), no longer granted or its client or partner
  * disabled, the answer is exactly `{"active":false}`.
  * @see https://www.rfc-editor.org/rfc/rfc7662#section-2

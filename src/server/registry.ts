@@ -119,7 +119,8 @@ export async function loadRegistry(store: Store, crls: RevocationLists = NO_CRLS
   const selfSigned = new Map(
     [...groupBy(certificates.filter((c) => c.retiredAt === null), (c) => c.clientId)].map(([id, list]) => [id, new Set(list.map((c) => c.thumbprint))]),
   );
-  const grantsByResource = groupBy(grants, (g: Grant) => g.resourceUri);
+  // Per (resource, partner): a token request looks at its own partner's grants only, however many partners there are.
+  const grantsOf = groupBy(grants, (g: Grant) => `${g.resourceUri}\n${g.partnerId}`);
   const resourceMap = new Map(resources.map((r) => [r.uri, r]));
   const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
   const clientCutoffs = new Map(cutoffs.filter((c) => c.subjectKind === 'client').map((c) => [c.subjectId, seconds(c.cutoff)]));
@@ -150,8 +151,8 @@ export async function loadRegistry(store: Store, crls: RevocationLists = NO_CRLS
     allowedScopes(client, resourceUri) {
       const sources: (readonly string[])[] = [];
       if (client.resources.includes(resourceUri)) sources.push(client.scopes);
-      for (const g of grantsByResource.get(resourceUri) ?? []) {
-        if (g.partnerId === client.partnerId && (g.clientId === null || g.clientId === client.id)) sources.push(g.scopes);
+      for (const g of grantsOf.get(`${resourceUri}\n${client.partnerId}`) ?? []) {
+        if (g.clientId === null || g.clientId === client.id) sources.push(g.scopes);
       }
       if (sources.length === 0) return null;
       const defined = resourceMap.get(resourceUri)?.scopes ?? [];

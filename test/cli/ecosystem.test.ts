@@ -54,6 +54,10 @@ describe('certbound resource, cert, audit on a data directory', () => {
     await writeFile(join(home, 'intermediate.pem'), chain.slice(chain.indexOf('-----END CERTIFICATE-----') + 26));
     const v = await openssl(['verify', '-CAfile', join(home, '.certbound', 'ca.pem'), '-untrusted', join(home, 'intermediate.pem'), join(home, 'leaf.pem')], home);
     assert.equal(v.code, 0, v.stderr);
+    // A SPIFFE ID is certbound's to write: naming another partner's client is refused.
+    const spoof = await run('cert', 'sign', '--partner', 'acme', '--csr', csr, '--san-uri', 'spiffe://certbound.local/partner/globex/client/globex-g');
+    assert.equal(spoof.code, 1);
+    assert.match(spoof.stderr, /SPIFFE IDs are set by certbound/);
     // Revoke it by serial: listed as revoked, and a second revocation is refused.
     ok(await run('cert', 'revoke', '--serial', signed.serial, '--reason', 'superseded', '--json'));
     const list = ok(await run('cert', 'list', '--partner', 'acme', '--json')) as { serial: string; revoked_at: string | null }[];
@@ -105,6 +109,9 @@ describe('certbound resource, cert, audit on a data directory', () => {
     const denied = ok(await run('audit', '--outcome', 'denied', '--json')) as { outcome: string; event: string }[];
     assert.ok(denied.length > 0);
     assert.ok(denied.every((e) => e.outcome === 'denied'));
+    // A change to a client is found under its partner.
+    const ofPartner = ok(await run('audit', '--partner', 'shortlived', '--json')) as { event: string; client: string | null }[];
+    assert.ok(ofPartner.some((e) => e.event === 'admin.deleteClient' && e.client === 'shortlived-a'));
     const bad = await run('audit', '--since', 'yesterday');
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /neither an ISO 8601 time nor a duration/);
