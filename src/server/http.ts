@@ -100,7 +100,7 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
     else if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) oauth = new InvalidRequest();
     else oauth = toOAuthError(err);
     if (oauth.status >= 500) request.log.error({ err }, 'request failed');
-    else if (oauth instanceof InvalidClient) request.log.info({ reason: oauth.reason }, 'client authentication failed');
+    else if (oauth instanceof InvalidClient && !audit) request.log.info({ reason: oauth.reason }, 'client authentication failed');
     const denied = audit ? deniedRequestEvent(request, oauth, attempts.get(request), state.registry, now()) : null;
     if (denied) audit?.record(denied);
     metrics.errors.inc({ endpoint: request.routeOptions.url ?? 'unknown', error: oauth.error });
@@ -151,11 +151,9 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
     });
     const accessToken = signAccessToken(claims, state.keys.active);
     metrics.tokensIssued.inc();
-    request.log.info(
-      { client_id: claims.client_id, aud: claims.aud, jti: claims.jti, x5t: claims.cnf?.['x5t#S256'] },
-      'access token issued',
-    );
-    audit?.record(tokenIssuedEvent({ at: now(), client: auth.client, certificate: auth.certificate, claims, peer: request.ip }));
+    // One line per token: the audit event's (which is also logged), or this one without an audit log.
+    if (audit) audit.record(tokenIssuedEvent({ at: now(), client: auth.client, certificate: auth.certificate, claims, peer: request.ip }));
+    else request.log.info({ client_id: claims.client_id, aud: claims.aud, jti: claims.jti, x5t: claims.cnf?.['x5t#S256'] }, 'access token issued');
     return noStore(reply).send({
       access_token: accessToken,
       token_type: 'Bearer',

@@ -82,12 +82,14 @@ describe('IL-05 / RFC 6750 §5.3: no secret, token or PEM is ever logged', () =>
     const token = String(res.json?.['access_token']);
     const [, payload = '', signature = ''] = token.split('.');
     const log = await logSince(from, 1);
-    const issued = log.split('\n').find((line) => line.includes('"msg":"access token issued"'));
+    // The token's one log line is its audit event.
+    const issued = log.split('\n').find((line) => line.includes('"event":"token.issued"'));
     assert.ok(issued, log);
-    const entry = JSON.parse(issued) as Record<string, unknown>;
-    assert.equal(entry['client_id'], 'acme-a');
-    assert.equal(entry['x5t'], createHash('sha256').update(derOf(a.cert)).digest('base64url'));
-    assert.equal(typeof entry['jti'], 'string');
+    const entry = (JSON.parse(issued) as { audit: Record<string, unknown> }).audit;
+    assert.equal(entry['clientId'], 'acme-a');
+    assert.equal(entry['thumbprint'], createHash('sha256').update(derOf(a.cert)).digest('base64url'));
+    assert.equal(typeof (entry['detail'] as Record<string, unknown>)['jti'], 'string');
+    assert.equal(log.split('\n').filter((line) => line.includes('"msg":"access token issued"')).length, 0, 'not logged twice');
     assert.ok(!log.includes(token), 'the access token');
     assert.ok(!log.includes(payload), 'the token payload');
     assert.ok(!log.includes(signature), 'the token signature');
@@ -110,7 +112,7 @@ describe('IL-05 / RFC 6750 §5.3: no secret, token or PEM is ever logged', () =>
     const ix = await send(`${h.issuer}/introspect`, { ca: a.ca, identity: b, headers: { authorization: basic('acme-basic', basicSecret) }, form: { token } });
     assert.equal(ix.json?.['active'], true, ix.text);
     const log = await logSince(from, 5);
-    assert.match(log, /"msg":"client authentication failed"/);
+    assert.match(log, /"event":"token.denied"/);
     for (const leak of [basicSecret, postSecret, 'WRONGSECRET999', token, Buffer.from(`acme-basic:${basicSecret}`).toString('base64')]) {
       assert.ok(!log.includes(leak), `leaked into the log: ${leak.slice(0, 12)}…`);
     }
