@@ -36,6 +36,7 @@ export async function addAdminCertificate(store: Store, name: string, certificat
   if (certificate !== undefined) {
     const x509 = parseCertificate(certificate);
     if (x509.validToDate < new Date()) throw new CertboundError('ERR_CERTBOUND_INVALID_CERTIFICATE', 'the certificate has expired');
+    await assertNotAPartnersCertificate(store, x509);
     certPem = x509.toString();
   } else {
     const leaf = await issueCertificate({ certPem: root.certPem, keyPkcs8: root.keyPkcs8! }, { subject: `CN=${name}, O=certbound administrators`, usage: 'client', days: 365 });
@@ -47,6 +48,20 @@ export async function addAdminCertificate(store: Store, name: string, certificat
   await store.addAdminCertificate({ thumbprint, name, certPem });
   const stored = (await store.getAdminCertificate(thumbprint))!;
   return { name, thumbprint, created_at: stored.createdAt.toISOString(), cert_pem: certPem, key_pem: keyPem, ca_pem: root.certPem };
+}
+
+/**
+ * Refuses a certificate that belongs to a partner — registered for a client, issued for one by
+ * certbound, or issued under a partner's CA — so that no mistake makes a partner an administrator.
+ */
+async function assertNotAPartnersCertificate(store: Store, x509: X509Certificate): Promise<void> {
+  const thumbprint = x5tS256(x509.raw);
+  const [registered, issued, authorities] = await Promise.all([store.listClientCertificates(), store.listIssuedCertificates(), store.listAuthorities()]);
+  const ofClient = registered.some((c) => c.thumbprint === thumbprint) || issued.some((c) => c.thumbprint === thumbprint && c.clientId !== null);
+  const underPartnerCa = authorities.some((ca) => ca.partnerId !== null && x509.checkIssued(new X509Certificate(ca.certPem)) && x509.verify(new X509Certificate(ca.certPem).publicKey));
+  if (ofClient || underPartnerCa) {
+    throw new CertboundError('ERR_CERTBOUND_FORBIDDEN', "this is a partner's certificate (a client's, or issued under a partner CA): administrators need certificates of their own");
+  }
 }
 
 /** Every administrator certificate. */

@@ -239,6 +239,14 @@ describe('admin API errors', () => {
     assert.equal(await world.store.getClient('via-path'), null);
   });
 
+  test("a partner client's certificate cannot be registered as an administrator's: 403 ERR_CERTBOUND_FORBIDDEN", async () => {
+    const partnerCert = (await credentials('acme-a')).cert;
+    const res = await call('POST', '/v1/admin-certificates', { identity: alice, json: { name: 'acme-as-admin', certificate_pem: partnerCert } });
+    assert.equal(res.status, 403, res.text);
+    assert.equal(res.json?.['error'], 'ERR_CERTBOUND_FORBIDDEN');
+    assert.ok(!(await world.store.listAdminCertificates()).some((c) => c.name === 'acme-as-admin'));
+  });
+
   test('an unknown partner is 404, a duplicate 409, a conflict 409, an unknown route 404 not_found', async () => {
     const missing = await call('GET', '/v1/partners/nope', { identity: alice });
     assert.equal(missing.status, 404);
