@@ -14,7 +14,7 @@ const RULES: Record<string, { parts: string[]; packages: string[]; nodeBuiltins:
   storage: { parts: ['core'], packages: ['@electric-sql/pglite', 'pg'], nodeBuiltins: 'any' },
   pki: { parts: ['core'], packages: ['@peculiar/x509', 'reflect-metadata', '@peculiar/asn1-schema', '@peculiar/asn1-x509'], nodeBuiltins: 'any' },
   server: { parts: ['core', 'transport', 'pki', 'storage'], packages: ['fastify', 'jose', 'pino', 'prom-client'], nodeBuiltins: 'any' },
-  admin: { parts: ['core', 'pki', 'storage', 'server'], packages: ['fastify'], nodeBuiltins: 'any' },
+  admin: { parts: ['core', 'transport', 'pki', 'storage', 'server'], packages: ['fastify'], nodeBuiltins: 'any' },
   resource: { parts: ['core', 'transport'], packages: ['jose', 'undici', 'fastify', 'fastify-plugin'], nodeBuiltins: 'any' },
   client: { parts: ['core'], packages: ['undici', 'jose'], nodeBuiltins: 'any' },
   cli: { parts: ['core', 'transport', 'storage', 'pki', 'server', 'admin', 'resource', 'client'], packages: ['pino', 'undici'], nodeBuiltins: 'any' },

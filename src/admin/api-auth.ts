@@ -1,6 +1,5 @@
-import type { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
-import { x5tS256 } from '../core/thumbprint.ts';
+import { peerCertificate } from '../transport/tls.ts';
 import type { Store } from '../storage/store.ts';
 
 /** Who an admin API request comes from: an administrator, or a refusal with its status and reason. */
@@ -11,18 +10,6 @@ export type AdminAuthentication =
 /** Why a request was refused; recorded in the audit log, never sent. */
 export type AdminRefusal = 'no_certificate' | 'not_an_administrator' | 'outside_validity_period';
 
-// The certificate of a connection cannot change: renegotiation is disabled on the listener.
-const thumbprints = new WeakMap<TLSSocket, { x509: X509Certificate; thumbprint: string } | null>();
-
-function peer(socket: TLSSocket): { x509: X509Certificate; thumbprint: string } | null {
-  const cached = thumbprints.get(socket);
-  if (cached !== undefined) return cached;
-  const x509 = socket.getPeerX509Certificate();
-  const found = x509 ? { x509, thumbprint: x5tS256(x509.raw) } : null;
-  thumbprints.set(socket, found);
-  return found;
-}
-
 /**
  * Authenticates an admin API request by the certificate of its TLS connection: its x5t#S256
  * must be a registered administrator certificate's, and it must be within its validity period.
@@ -31,7 +18,8 @@ function peer(socket: TLSSocket): { x509: X509Certificate; thumbprint: string } 
  * administrator certificate is refused from the next request on.
  */
 export async function authenticateAdmin(store: Store, socket: TLSSocket, now: Date): Promise<AdminAuthentication> {
-  const cert = peer(socket);
+  // Read once per connection; renegotiation is disabled on the listener, so it cannot change.
+  const cert = peerCertificate(socket);
   if (!cert) return { ok: false, status: 401, reason: 'no_certificate', thumbprint: null };
   const admin = await store.getAdminCertificate(cert.thumbprint);
   if (!admin) return { ok: false, status: 403, reason: 'not_an_administrator', thumbprint: cert.thumbprint };

@@ -1,7 +1,6 @@
 import type {
   AdminCertificate,
   AuditEvent,
-  AuthMethod,
   CertificateAuthority,
   Client,
   ClientCertificate,
@@ -13,121 +12,13 @@ import type {
   SigningKey,
   Status,
   SubjectMatcher,
-  SubjectMatcherKind,
   StoredAuditEvent,
   TlsCredential,
   TokenCutoff,
 } from '../core/model.ts';
 import type { Database, Queryable } from './database.ts';
 import type { AuditQuery, NewAuthority, NewClient, Store } from './store.ts';
-
-interface ClientRow {
-  id: string;
-  partner_id: string;
-  status: Status;
-  auth_method: AuthMethod;
-  subject_kind: SubjectMatcherKind | null;
-  subject_value: string | null;
-  secret_hash: Uint8Array | null;
-  scopes: string[];
-  token_ttl: number;
-  bound_tokens: boolean;
-  created_at: Date;
-  resources: string[] | null;
-  introspects: string[] | null;
-}
-
-const CLIENT_SELECT = `
-  SELECT c.*,
-    ARRAY(SELECT resource_uri FROM client_resources r WHERE r.client_id = c.id ORDER BY position) AS resources,
-    ARRAY(SELECT resource_uri FROM client_introspects i WHERE i.client_id = c.id ORDER BY resource_uri) AS introspects
-  FROM clients c`;
-
-function toClient(row: ClientRow): Client {
-  const subject: SubjectMatcher | null =
-    row.subject_kind && row.subject_value !== null ? { kind: row.subject_kind, value: row.subject_value } : null;
-  return {
-    id: row.id,
-    partnerId: row.partner_id,
-    status: row.status,
-    authMethod: row.auth_method,
-    subject,
-    secretHash: row.secret_hash,
-    scopes: row.scopes,
-    resources: row.resources ?? [],
-    introspects: row.introspects ?? [],
-    tokenTtl: row.token_ttl,
-    boundTokens: row.bound_tokens,
-    createdAt: row.created_at,
-  };
-}
-
-interface AuthorityRow {
-  id: string;
-  partner_id: string | null;
-  cert_pem: string;
-  fingerprint: string;
-  key_pkcs8: Uint8Array | null;
-  crl_source: string | null;
-  created_at: Date;
-}
-
-function toAuthority(row: AuthorityRow): CertificateAuthority {
-  return {
-    id: row.id,
-    partnerId: row.partner_id,
-    certPem: row.cert_pem,
-    fingerprint: row.fingerprint,
-    keyPkcs8: row.key_pkcs8,
-    crlSource: row.crl_source,
-    createdAt: row.created_at,
-  };
-}
-
-function toPartner(row: { id: string; status: Status; created_at: Date }): Partner {
-  return { id: row.id, status: row.status, createdAt: row.created_at };
-}
-
-function toResource(row: { uri: string; partner_id: string | null; scopes: string[]; created_at: Date }): Resource {
-  return { uri: row.uri, partnerId: row.partner_id, scopes: row.scopes, createdAt: row.created_at };
-}
-
-function toGrant(row: { resource_uri: string; partner_id: string; client_id: string | null; scopes: string[]; created_at: Date }): Grant {
-  return { resourceUri: row.resource_uri, partnerId: row.partner_id, clientId: row.client_id, scopes: row.scopes, createdAt: row.created_at };
-}
-
-interface AuditRow {
-  id: number | string;
-  at: Date;
-  event: string;
-  outcome: AuditEvent['outcome'];
-  reason: string | null;
-  actor: string | null;
-  partner_id: string | null;
-  client_id: string | null;
-  thumbprint: string | null;
-  serial: string | null;
-  resource: string | null;
-  detail: Record<string, unknown> | null;
-}
-
-function toAuditEvent(r: AuditRow): StoredAuditEvent {
-  return {
-    id: Number(r.id),
-    at: r.at,
-    event: r.event,
-    outcome: r.outcome,
-    reason: r.reason,
-    actor: r.actor,
-    partnerId: r.partner_id,
-    clientId: r.client_id,
-    thumbprint: r.thumbprint,
-    serial: r.serial,
-    resource: r.resource,
-    detail: r.detail,
-  };
-}
-
+import { CLIENT_SELECT, toAuditEvent, toAuthority, toClient, toGrant, toPartner, toResource, type AuditRow, type AuthorityRow, type ClientRow } from './sql-rows.ts';
 
 /** The Store over any PostgreSQL-compatible database: the same SQL for PGlite and a server. */
 export class SqlStore implements Store {
