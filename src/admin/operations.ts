@@ -245,6 +245,15 @@ export const OPERATIONS: readonly Operation[] = [
       }));
     },
   },
+  {
+    id: 'pruneAudit', method: 'DELETE', path: '/v1/audit', changes: true,
+    summary: 'Delete audit events older than a time or a duration back from now (retention)',
+    input: object({ before: string }, ['before']),
+    run: async (ctx, i) => {
+      const before = parseSince(str(i, 'before'));
+      return { before: before.toISOString(), deleted: await ctx.store.pruneAudit(before) };
+    },
+  },
 ];
 
 /** `--since`: an ISO 8601 time, or a duration back from now such as `30m`, `12h`, `7d`. */

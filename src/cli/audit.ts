@@ -11,6 +11,7 @@ interface Event {
 export const audit: Command = {
   usage: `Usage: certbound audit [--partner P] [--client C] [--since 1h|ISO-8601] [--outcome success|denied]
                       [--limit N] [--dir D] [--json]
+       certbound audit prune --before 90d|ISO-8601     delete older events (retention; itself audited)
 
 Prints the audit log, oldest first: tokens issued and refused (with the reason), failed client
 authentications, admin changes — time, partner, client, certificate thumbprint and serial,
@@ -24,7 +25,16 @@ ${ADMIN_TARGET_USAGE}`,
       since: { type: 'string' },
       outcome: { type: 'string' },
       limit: { type: 'string' },
+      before: { type: 'string' },
     });
+    if (positionals[0] === 'prune') {
+      exactly(positionals, 1, 'certbound audit prune --before 90d');
+      if (values.before === undefined) throw new UsageError('--before is required');
+      const before = values.before;
+      const r = await onTarget(values, (invoke) => invoke('pruneAudit', { before }));
+      show(io, values.json, r, () => `Audit events before ${(r as { before: string }).before} deleted: ${(r as { deleted: number }).deleted}.`);
+      return 0;
+    }
     exactly(positionals, 0, 'certbound audit [--partner P] [--client C] [--since T] [--outcome denied]');
     if (values.outcome !== undefined && values.outcome !== 'success' && values.outcome !== 'denied') throw new UsageError('--outcome is success or denied');
     const limit = integerOption('limit', values.limit, 1, 10_000);

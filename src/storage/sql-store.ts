@@ -380,6 +380,10 @@ export class SqlStore implements Store {
     );
   }
 
+  async pruneAudit(before: Date): Promise<number> {
+    return (await this.#rows('DELETE FROM audit_events WHERE at < $1 RETURNING id', [before])).length;
+  }
+
   async queryAudit(query: AuditQuery): Promise<StoredAuditEvent[]> {
     const where: string[] = [];
     const params: (string | Date | number)[] = [];

@@ -114,4 +114,6 @@ export interface Store {
 
   appendAudit(events: readonly AuditEvent[]): Promise<void>;
   queryAudit(query: AuditQuery): Promise<StoredAuditEvent[]>;
+  /** Deletes audit events older than `before` (retention); returns how many. */
+  pruneAudit(before: Date): Promise<number>;
 }

@@ -112,6 +112,11 @@ describe('certbound resource, cert, audit on a data directory', () => {
     // A change to a client is found under its partner.
     const ofPartner = ok(await run('audit', '--partner', 'shortlived', '--json')) as { event: string; client: string | null }[];
     assert.ok(ofPartner.some((e) => e.event === 'admin.deleteClient' && e.client === 'shortlived-a'));
+    // Retention: pruning everything older than a future time empties the log but for its own record.
+    const pruned = ok(await run('audit', 'prune', '--before', '2999-01-01T00:00:00Z', '--json')) as { deleted: number };
+    assert.ok(pruned.deleted >= events.length);
+    const after = ok(await run('audit', '--json')) as { event: string }[];
+    assert.deepEqual(after.map((e) => e.event), ['admin.pruneAudit']);
     const bad = await run('audit', '--since', 'yesterday');
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /neither an ISO 8601 time nor a duration/);

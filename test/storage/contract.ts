@@ -779,6 +779,16 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
       });
     });
 
+    test('audit: pruneAudit deletes the events older than its cut and keeps the rest', async () => {
+      const p = id('audit-prune');
+      await store.appendAudit([
+        auditEvent(p, { event: 'old', at: new Date('1980-01-01T00:00:00Z') }),
+        auditEvent(p, { event: 'kept', at: new Date('2030-01-01T00:00:00Z') }),
+      ]);
+      assert.ok((await store.pruneAudit(new Date('1990-01-01T00:00:00Z'))) >= 1);
+      assert.deepEqual((await store.queryAudit({ partnerId: p })).map((e) => e.event), ['kept']);
+    });
+
     test('audit: appendAudit of an empty batch is a no-op', async () => {
       await store.appendAudit([]);
     });
