@@ -12,6 +12,7 @@ import { clientCredentialsClaims } from '../src/server/client-credentials.ts';
 import { newJti, signAccessToken } from '../src/server/access-tokens.ts';
 import { parseForm } from '../src/core/form.ts';
 import { credentials, startWorld } from '../test/helpers/world.ts';
+import { startTokenService } from '../src/server/service.ts';
 import { loadRegistry } from '../src/server/registry.ts';
 import { loadSigningKey } from '../src/server/signing-keys.ts';
 import type { PeerCertificate } from '../src/transport/tls.ts';
@@ -43,7 +44,27 @@ try {
   const baseline = await rate(health, SECONDS, CONNECTIONS);
   const tokens = await rate(token, SECONDS, CONNECTIONS);
   report('POST /token (mTLS, tls_client_auth)', tokens, 'GET /healthz (same connections)', baseline);
-  await dispatcher.close();
+
+  // What the audit log costs /token when its database (embedded PGlite) shares the process:
+  // the same store, a second listener with the audit log off.
+  const quiet = await startTokenService({ store: h.store, issuer: (port) => `https://localhost:${port}`, port: 0, logger: false, audit: false, registryPollMs: 0 });
+  try {
+    const quietOrigin = `https://127.0.0.1:${quiet.port}`;
+    const quietAgent = new Agent({ connections: CONNECTIONS, connect: { cert: a.cert, key: a.key, ca: a.ca, servername: 'localhost' } as object });
+    const quietToken = async () => {
+      const res = await request(`${quietOrigin}/token`, { method: 'POST', headers: { ...headers, host: `localhost:${quiet.port}` }, body, dispatcher: quietAgent });
+      if (res.statusCode !== 200) throw new Error(`token: ${res.statusCode}`);
+      await res.body.dump();
+    };
+    await rate(quietToken, 0.5, CONNECTIONS);
+    const withoutAudit = await rate(quietToken, SECONDS, CONNECTIONS);
+    const withAudit = await rate(token, SECONDS, CONNECTIONS);
+    report('POST /token, audit log on (embedded DB)', withAudit, 'POST /token, audit log off', withoutAudit);
+    await quietAgent.close();
+  } finally {
+    await quiet.close();
+    await dispatcher.close();
+  }
 
   // In-process issuance against a raw signature.
   const registry = await loadRegistry(h.store);

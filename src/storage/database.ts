@@ -1,5 +1,5 @@
 /** A value bound to a SQL parameter. */
-export type SqlValue = string | number | boolean | Date | Uint8Array | readonly string[] | null;
+export type SqlValue = string | number | boolean | Date | Uint8Array | readonly (string | null)[] | null;
 
 /** The one operation the SQL store needs from a driver: run a parameterised query. */
 export interface Queryable {

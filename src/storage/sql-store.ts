@@ -364,19 +364,18 @@ export class SqlStore implements Store {
 
   async appendAudit(events: readonly AuditEvent[]): Promise<void> {
     if (events.length === 0) return;
-    // One statement for the whole batch: 11 parameters per event.
-    const values: (string | Date | null)[] = [];
-    const tuples = events.map((e, i) => {
-      values.push(
-        e.at, e.event, e.outcome, e.reason ?? null, e.actor ?? null, e.partnerId ?? null, e.clientId ?? null,
-        e.thumbprint ?? null, e.serial ?? null, e.resource ?? null, e.detail ? JSON.stringify(e.detail) : null,
-      );
-      const b = i * 11;
-      return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8}, $${b + 9}, $${b + 10}, $${b + 11}::jsonb)`;
-    });
+    // One statement of eleven column arrays, whatever the batch size: far cheaper to parse and
+    // bind than a row of parameters per event, and no limit on the batch.
+    const column = (get: (e: AuditEvent) => string | null | undefined) => events.map((e) => get(e) ?? null);
     await this.#rows(
-      `INSERT INTO audit_events (at, event, outcome, reason, actor, partner_id, client_id, thumbprint, serial, resource, detail) VALUES ${tuples.join(', ')}`,
-      values,
+      `INSERT INTO audit_events (at, event, outcome, reason, actor, partner_id, client_id, thumbprint, serial, resource, detail)
+       SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                            $8::text[], $9::text[], $10::text[], $11::jsonb[])`,
+      [
+        column((e) => e.at.toISOString()), column((e) => e.event), column((e) => e.outcome), column((e) => e.reason),
+        column((e) => e.actor), column((e) => e.partnerId), column((e) => e.clientId), column((e) => e.thumbprint),
+        column((e) => e.serial), column((e) => e.resource), column((e) => (e.detail ? JSON.stringify(e.detail) : null)),
+      ],
     );
   }
 
