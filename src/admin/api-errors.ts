@@ -32,6 +32,7 @@ export const ADMIN_STATUS: Readonly<Record<ErrorCode, number>> = {
   ERR_CERTBOUND_INVALID_INPUT: 400,
   ERR_CERTBOUND_INVALID_CERTIFICATE: 400,
   ERR_CERTBOUND_CONFLICT: 409,
+  ERR_CERTBOUND_PARTNER_ANCHOR_CONFLICT: 409,
   ERR_CERTBOUND_DATABASE_UNAVAILABLE: 503,
   ERR_CERTBOUND_INVALID_CRL: 400,
   // The administrator named the source: what went wrong reading it is theirs to know.

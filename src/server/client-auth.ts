@@ -14,6 +14,12 @@ export interface ClientCredentials {
   readonly authorization: string | undefined;
   readonly certificate: PeerCertificate | null;
   readonly now: Date;
+  /**
+   * The registry generation under whose CA set the connection's handshake was judged, when
+   * known. A handshake judged under an older trust set does not bind a newer one (a partner
+   * enabled or a CA imported since): see `pkiAuthenticates`.
+   */
+  readonly handshakeGeneration?: number | undefined;
 }
 
 /** An authenticated client, and the certificate its tokens are bound to, if one was presented. */
@@ -49,23 +55,39 @@ function withinValidity(cert: PeerCertificate, now: Date): boolean {
 }
 
 /**
- * RFC 8705 §2.1: the TLS stack validated the path (§7.5: certbound does no path validation of
- * its own); that path reaches one of the client's own partner's anchors — never another
- * partner's — matched by fingerprint; the certificate the anchor signed is not on the anchor's
- * CRL (when one is configured, and it must be at hand); the leaf is not a CA, allows
- * clientAuth if it restricts usage, and carries the registered subject.
+ * OpenSSL's verdicts that only say the issuer was not in the listener's CA set at handshake
+ * time. Under a newer trust set (a partner enabled, a CA imported since) they are stale, and
+ * certbound's own path validation, which is complete, judges alone.
  */
-function pkiAuthenticates(client: Client, cert: PeerCertificate, registry: Registry, now: Date): string | null {
-  if (!cert.authorized) return `certificate path not validated (${cert.authorizationError})`;
-  if (!withinValidity(cert, now)) return 'certificate outside its validity period';
-  const match = registry.anchorFor(cert, client.partnerId);
-  if (!match) return 'certificate does not chain to a trust anchor of the client\'s partner';
+const ISSUER_UNKNOWN = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+]);
+
+/**
+ * RFC 8705 §2.1: the certificate's path is validated by certbound against the client's own
+ * partner's anchors only (RFC 5280 §6.1, pki/path-validation.ts; the certificates the client
+ * sent are candidates, never trusted), and OpenSSL's handshake verdict must agree — it is
+ * necessary, never sufficient. No certificate on the path is revoked; the certificate the
+ * anchor signed is not on the anchor's CRL (when one is configured, and it must be at hand);
+ * the leaf allows clientAuth if it restricts usage, and carries the registered subject.
+ */
+function pkiAuthenticates(client: Client, cert: PeerCertificate, registry: Registry, creds: ClientCredentials): string | null {
+  const staleVerdict = creds.handshakeGeneration !== undefined && creds.handshakeGeneration !== registry.generation;
+  if (!cert.authorized && !(staleVerdict && ISSUER_UNKNOWN.has(cert.authorizationError ?? ''))) {
+    return `certificate path not validated (${cert.authorizationError})`;
+  }
+  const match = registry.pathFor(cert, client.partnerId, creds.now);
+  if (typeof match === 'string') return match;
+  if (match.thumbprints.some((t) => registry.revokedCertificates.has(t))) return 'a certificate on the path is revoked';
   if (match.anchor.crlSource !== null) {
     const revoked = revokedByCrl(match, registry.crls);
     if (revoked === null) return 'revocation status unknown: the partner CA\'s CRL is unavailable';
     if (revoked) return 'certificate listed on the partner CA\'s CRL';
   }
-  if (cert.x509.ca) return 'certificate is a CA certificate';
   const eku = cert.x509.keyUsage;
   if (eku && eku.length > 0 && !eku.includes(CLIENT_AUTH_EKU)) return 'certificate does not allow clientAuth';
   const identity = identityOf(cert);
@@ -115,7 +137,7 @@ export function authenticateClient(creds: ClientCredentials, registry: Registry)
     case 'self_signed_tls_client_auth':
       if (secret !== undefined && cert) throw new InvalidRequest('more than one client authentication method');
       if (!cert) failure = secret !== undefined ? 'secret offered by a certificate client' : 'no client certificate';
-      else if (client.authMethod === 'tls_client_auth') failure = pkiAuthenticates(client, cert, registry, creds.now);
+      else if (client.authMethod === 'tls_client_auth') failure = pkiAuthenticates(client, cert, registry, creds);
       else failure = selfSignedAuthenticates(client, cert, registry, creds.now);
       break;
     case 'client_secret_basic':

@@ -87,8 +87,13 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
   app.server.headersTimeout = 10_000;
   app.server.maxConnections = 10_000;
 
-  // A connection's certificate must not change under a cached thumbprint.
-  app.server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
+  // The registry generation each connection's handshake was judged under (see client-auth's stale verdicts).
+  const handshakeGenerations = new WeakMap<TLSSocket, number>();
+  app.server.on('secureConnection', (socket: TLSSocket) => {
+    // A connection's certificate must not change under a cached thumbprint.
+    socket.disableRenegotiation();
+    handshakeGenerations.set(socket, state.registry.generation);
+  });
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -119,6 +124,7 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
         params,
         authorization: request.headers.authorization,
         certificate: peerCertificate(request.raw.socket as TLSSocket),
+        handshakeGeneration: handshakeGenerations.get(request.raw.socket as TLSSocket),
         now: now(),
       },
       state.registry,

@@ -12,7 +12,8 @@ export interface PeerCertificate {
   readonly authorizationError: string | null;
   /**
    * The certificates above the leaf on the path the TLS stack reports (those the peer sent,
-   * completed from the listener's CAs), nearest issuer first; read on first use.
+   * completed from the listener's CAs by name), nearest issuer first; read on first use.
+   * Candidates for path validation only: this is not the path OpenSSL validated.
    */
   readonly issuers?: () => readonly X509Certificate[];
 }
