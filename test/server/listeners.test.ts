@@ -11,6 +11,8 @@ import { addAdminCertificate } from '../../src/admin/admins.ts';
 import { startAdminApi, type AdminApi } from '../../src/admin/api.ts';
 import { TOKEN_SERVICE_TLS } from '../../src/admin/init.ts';
 import { pkcs8ToPem } from '../../src/pki/keys.ts';
+import { TLS_POLICY as resourceTlsPolicy } from '../../src/resource/index.ts';
+import { TLS_POLICY } from '../../src/transport/tls-policy.ts';
 import { ADMIN_API_LIMITS, TOKEN_SERVICE_LIMITS } from '../../src/server/listener-limits.ts';
 import { startMetricsListener, type MetricsListener } from '../../src/server/metrics-listener.ts';
 import { send, type TlsIdentity } from '../helpers/https.ts';
@@ -176,6 +178,12 @@ describe('RFC 9325: one TLS policy on both listeners (TLS 1.3 preferred; TLS 1.2
       }
     });
   }
+
+  test('resource servers get the same policy object: certbound/resource exports TLS_POLICY', () => {
+    assert.equal(resourceTlsPolicy, TLS_POLICY);
+    assert.equal(TLS_POLICY.minVersion, 'TLSv1.2');
+    for (const suite of TLS_POLICY.ciphers.split(':')) assert.match(suite, /^(?:TLS_|ECDHE-)(?:.*GCM|.*CHACHA20-POLY1305|CHACHA20_POLY1305)/, suite);
+  });
 
   test('token service with an RSA certificate (--tls-cert): TLS 1.2 static-RSA and DHE suites are refused, ECDHE-RSA-GCM is served', BOUNDED, async () => {
     const made = await ossl.openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'rsa-key.pem', '-out', 'rsa-cert.pem', '-days', '1', '-subj', '/CN=localhost');
