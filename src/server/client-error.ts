@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 
 /** An HTTP-level failure the server answered before any route ran. */
 export interface ClientErrorInfo {
-  /** The status answered (400, 408, 413 or 431), or null when the peer was gone and nothing was written. */
+  /** The status answered (400, 408, 413 or 431), or null when nothing was written (the peer was gone, or the error was below HTTP). */
   readonly status: number | null;
   /** Node's or llhttp's error code, e.g. `HPE_INVALID_METHOD`, `HPE_HEADER_OVERFLOW`. */
   readonly code: string;
