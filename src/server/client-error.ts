@@ -33,7 +33,9 @@ export function answerClientError(err: Error & { code?: string }, socket: Duplex
   // A reset or already-destroyed peer has nothing to read an answer with; an error below HTTP (a
   // refused TLS renegotiation, say) gets no HTTP answer either: the connection is simply dropped.
   const httpLevel = code.startsWith('HPE_') || code === 'ERR_HTTP_REQUEST_TIMEOUT';
-  if (!httpLevel || socket.destroyed || !socket.writable) {
+  // An answer already under way on this connection cannot be followed by another (Node checks the same).
+  const answering = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+  if (!httpLevel || answering || socket.destroyed || !socket.writable) {
     hook?.({ status: null, code }, socket);
     socket.destroy();
     return;

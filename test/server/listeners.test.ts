@@ -92,6 +92,13 @@ describe('EX-01: the header timeout holds (connectionsCheckingInterval), on both
     });
   }
 
+  test('EX-02: token service: a body trickled past the request timeout is answered 408 invalid_request and disconnected', BOUNDED, async () => {
+    const head = 'POST /token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=';
+    const answer = parseRaw(await rawExchange(h.service.port, head));
+    assert.equal(answer.status, 408);
+    assert.deepEqual(answer.json, { error: 'invalid_request', error_description: 'request not received in time' });
+  });
+
   test('the default limits sweep connections every second, so the 10 s header timeout means 10 s, not 30–40', () => {
     for (const limits of [TOKEN_SERVICE_LIMITS, ADMIN_API_LIMITS]) {
       assert.equal(limits.headersTimeoutMs, 10_000);
