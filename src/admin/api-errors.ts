@@ -1,7 +1,8 @@
 import { CertboundError } from '../core/certbound-error.ts';
 import type { ErrorCode } from '../core/error-codes.ts';
 import { OAuthError } from '../core/errors.ts';
-import { databaseErrorReply, isDatabaseError } from './database-errors.ts';
+import { isDatabaseError } from '../storage/database-error.ts';
+import { databaseErrorReply } from './database-errors.ts';
 
 /** The JSON body of every admin API error. */
 export interface AdminErrorBody {

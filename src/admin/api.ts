@@ -5,6 +5,7 @@ import type { TLSSocket } from 'node:tls';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import { clientErrorHandler, type ClientErrorHook } from '../server/client-error.ts';
 import { ADMIN_API_LIMITS, httpServerLimits, listenerLimits, type ListenerLimits } from '../server/listener-limits.ts';
+import { loggableError } from '../storage/database-error.ts';
 import type { Store } from '../storage/store.ts';
 import { TLS_POLICY } from '../transport/tls-policy.ts';
 import { authenticateAdmin, type AdminAuthentication } from './api-auth.ts';
@@ -145,7 +146,7 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
         detail: { method: request.method, path: request.url.split('?')[0], peer: request.ip },
       }])
       // Best effort: a refusal stands whether or not it could be recorded.
-      .catch((err: unknown) => request.log.error({ err }, 'could not record an admin authentication failure'));
+      .catch((err: unknown) => request.log.error(loggableError(err), 'could not record an admin authentication failure'));
     return auth.status === 401 ? UNAUTHORIZED : auth.reason === 'outside_validity_period' ? OUTSIDE_VALIDITY : FORBIDDEN;
   };
 
@@ -197,13 +198,13 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
         // Path parameters arrive percent-decoded (find-my-way decodes them, %2F included).
         const fields = op.input ? ((takesBody ? request.body : request.query) as OperationInput) : {};
         const input: OperationInput = { ...fields, ...(request.params as Record<string, string>) };
-        const onAuditFailure = (err: unknown) => request.log.error({ err, operation: op.id }, 'an admin change was saved but its audit row was not');
+        const onAuditFailure = (err: unknown) => request.log.error({ ...loggableError(err), operation: op.id }, 'an admin change was saved but its audit row was not');
         const result = await runOperation({ store, actor, onAuditFailure }, op, input);
         if (op.changes) {
           try {
             await onChange();
           } catch (err) {
-            request.log.error({ err, operation: op.id }, 'the token service could not reload after an admin change');
+            request.log.error({ ...loggableError(err), operation: op.id }, 'the token service could not reload after an admin change');
             return reply.code(500).send({
               error: 'server_error',
               error_description: 'the change was saved, but the token service could not apply it; it takes effect at its next reload',

@@ -1,17 +1,5 @@
+import type { DatabaseErrorFields } from '../storage/database-error.ts';
 import type { AdminErrorReply } from './api-errors.ts';
-
-/** The fields of a PostgreSQL error (node-postgres and PGlite alike) that are safe to read. */
-interface DatabaseErrorShape {
-  readonly code: string;
-  readonly severity: string;
-}
-
-/** Whether `err` is an error PostgreSQL (a server or PGlite) reported: a SQLSTATE and a severity. */
-export function isDatabaseError(err: unknown): err is Error & DatabaseErrorShape {
-  if (!(err instanceof Error)) return false;
-  const { code, severity } = err as Error & Partial<Record<'code' | 'severity', unknown>>;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && typeof severity === 'string';
-}
 
 /** SQLSTATE classes that mean "try again": connection, resources, shutdown, serialization, lock. */
 const RETRYABLE = /^(?:08|53|57P0|40|55P03)/;
@@ -23,7 +11,7 @@ const RETRYABLE = /^(?:08|53|57P0|40|55P03)/;
  * log line only its SQLSTATE: PGlite puts the SQL text and parameters on its errors.
  * @see https://www.postgresql.org/docs/current/errcodes-appendix.html
  */
-export function databaseErrorReply(err: Error & DatabaseErrorShape): AdminErrorReply {
+export function databaseErrorReply(err: Error & DatabaseErrorFields): AdminErrorReply {
   const sqlstate = err.code;
   if (sqlstate.startsWith('22')) {
     return { status: 400, body: { error: 'invalid_input', error_description: 'a value is not acceptable to the database' }, unexpected: false };

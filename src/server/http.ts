@@ -8,6 +8,7 @@ import { single, type FormParams } from '../core/form.ts';
 import { basicChallenge } from '../core/www-authenticate.ts';
 import { peerCertificate } from '../transport/tls.ts';
 import { TLS_POLICY } from '../transport/tls-policy.ts';
+import { loggableError } from '../storage/database-error.ts';
 import type { Store } from '../storage/store.ts';
 import { newJti, signAccessToken, type KeySet } from './access-tokens.ts';
 import { deniedRequestEvent, tokenIssuedEvent, tokenRevokedEvent, type AuditAttempt } from './audit-events.ts';
@@ -110,7 +111,7 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
     else if (err.statusCode === 413) oauth = new OAuthError('invalid_request', 413, 'request body too large');
     else if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) oauth = new InvalidRequest();
     else oauth = toOAuthError(err);
-    if (oauth.status >= 500) request.log.error({ err }, 'request failed');
+    if (oauth.status >= 500) request.log.error(loggableError(err), 'request failed');
     else if (oauth instanceof InvalidClient && !audit) request.log.info({ reason: oauth.reason }, 'client authentication failed');
     const denied = audit ? deniedRequestEvent(request, oauth, attempts.get(request), state.registry, now()) : null;
     if (denied) audit?.record(denied);

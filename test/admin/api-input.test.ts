@@ -10,6 +10,7 @@ import { adminErrorReply } from '../../src/admin/api-errors.ts';
 import { startAdminApi, type AdminApi } from '../../src/admin/api.ts';
 import { TOKEN_SERVICE_TLS } from '../../src/admin/init.ts';
 import { pkcs8ToPem } from '../../src/pki/keys.ts';
+import { loggableError } from '../../src/storage/database-error.ts';
 import { send, type Response, type TlsIdentity } from '../helpers/https.ts';
 import { startWorld, type Harness } from '../helpers/world.ts';
 
@@ -166,6 +167,8 @@ describe('admin API: database errors are 400, 409 or 503, never SQL, parameters 
     assert.deepEqual(reply.body, { error: 'invalid_input', error_description: 'a value is not acceptable to the database' });
     assert.equal(reply.unexpected, false);
     assert.equal(reply.log, undefined);
+    // Where such an error is logged (a 5xx on either listener), only its SQLSTATE is.
+    assert.deepEqual(loggableError(err), { sqlstate: '22021', severity: 'ERROR' });
   });
 
   test('a constraint violation (class 23) is 409 ERR_CERTBOUND_CONFLICT; an unreachable database (class 08) 503 logged by SQLSTATE only', () => {
