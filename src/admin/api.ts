@@ -83,7 +83,7 @@ function routeSchema(op: Operation): Record<string, unknown> {
   const params = names.length === 0 ? {} : {
     params: { type: 'object', properties: Object.fromEntries(names.map((n) => [n, paramSchema(n)])), required: names },
   };
-  // An operation without input has no body schema: its handler refuses any body field (takesNoInput).
+  // An operation without input has no body schema: its handler refuses any body but none or {} (emptyBody).
   if (op.method === 'POST' || op.method === 'PUT') return { ...params, ...(op.input ? { body: op.input } : {}) };
   // A query field an operation does not take is refused, not ignored: a typo must not widen a listing.
   return { ...params, querystring: op.input ?? { type: 'object', properties: {}, additionalProperties: false } };
