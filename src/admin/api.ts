@@ -3,12 +3,16 @@ import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
+import { clientErrorHandler, type ClientErrorHook } from '../server/client-error.ts';
+import { ADMIN_API_LIMITS, httpServerLimits, listenerLimits, type ListenerLimits } from '../server/listener-limits.ts';
+import { loggableError } from '../storage/database-error.ts';
 import type { Store } from '../storage/store.ts';
+import { TLS_POLICY } from '../transport/tls-policy.ts';
 import { authenticateAdmin, type AdminAuthentication } from './api-auth.ts';
 import { adminErrorReply, type AdminErrorBody } from './api-errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { pathParams, type Operation, type OperationInput } from './operation.ts';
-import { OPERATIONS } from './operations.ts';
+import { ID_MAX, NO_CONTROL, OPERATIONS } from './operations.ts';
 import { runOperation } from './run.ts';
 
 /** How to run the admin API. */
@@ -23,6 +27,10 @@ export interface AdminApiOptions {
   /** Applies a change to the running token service; awaited before the change is answered. */
   readonly onChange: () => Promise<void>;
   readonly logger?: FastifyBaseLogger | false;
+  /** Timeouts and connection cap ({@link ADMIN_API_LIMITS} by default; tests inject small ones). */
+  readonly limits?: Partial<ListenerLimits>;
+  /** Told of each request the HTTP parser refused. */
+  readonly onClientError?: ClientErrorHook;
   /** Clock, for tests. */
   readonly now?: () => Date;
 }
@@ -32,6 +40,8 @@ export interface AdminApi {
   /** Where this host reaches it, e.g. `https://127.0.0.1:8444` (loopback when bound to every address). */
   readonly url: string;
   readonly port: number;
+  /** The address it is bound to, as the OS reports it (e.g. `0.0.0.0`). */
+  readonly boundAddress: string;
   close(): Promise<void>;
 }
 
@@ -48,11 +58,32 @@ function routePath(path: string): string {
   return path.replace(/\{(\w+)\}/g, ':$1');
 }
 
+/** A path parameter: a resource identifier is a URL, everything else an id; never a control character. */
+function paramSchema(name: string): Record<string, unknown> {
+  return { type: 'string', minLength: 1, maxLength: name === 'resource' ? 2048 : ID_MAX, pattern: NO_CONTROL };
+}
+
+/** Whether a body sent to an operation that takes no input is empty: none, `{}` or an empty text. */
+function emptyBody(body: unknown): boolean {
+  if (body === undefined || body === null || body === '') return true;
+  return typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0;
+}
+
+/** The refusal of a body sent to an operation that takes none, worded like ajv's for an unknown field. */
+function noInputAnswer(body: unknown): AdminErrorBody {
+  const first = typeof body === 'object' && body !== null && !Array.isArray(body) ? Object.keys(body)[0] : undefined;
+  return {
+    error: 'invalid_input',
+    error_description: first === undefined ? 'this operation takes no body' : `body has an unknown field '${first.slice(0, 64).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')}'`,
+  };
+}
+
 function routeSchema(op: Operation): Record<string, unknown> {
   const names = pathParams(op.path);
   const params = names.length === 0 ? {} : {
-    params: { type: 'object', properties: Object.fromEntries(names.map((n) => [n, { type: 'string', minLength: 1, maxLength: 4096 }])), required: names },
+    params: { type: 'object', properties: Object.fromEntries(names.map((n) => [n, paramSchema(n)])), required: names },
   };
+  // An operation without input has no body schema: its handler refuses any body but none or {} (emptyBody).
   if (op.method === 'POST' || op.method === 'PUT') return { ...params, ...(op.input ? { body: op.input } : {}) };
   // A query field an operation does not take is refused, not ignored: a typo must not widen a listing.
   return { ...params, querystring: op.input ?? { type: 'object', properties: {}, additionalProperties: false } };
@@ -76,6 +107,7 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
   const { store, onChange } = options;
   const now = options.now ?? (() => new Date());
   const admins = new WeakMap<FastifyRequest, string>();
+  const limits = listenerLimits(ADMIN_API_LIMITS, options.limits);
   const app = Fastify<HttpsServer, IncomingMessage, ServerResponse, FastifyBaseLogger>({
     https: {
       cert: options.tls.cert,
@@ -84,23 +116,25 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
       // pinned by thumbprint below, and a refusal is a JSON answer, not a TLS alert.
       requestCert: true,
       rejectUnauthorized: false,
-      minVersion: 'TLSv1.2',
-      handshakeTimeout: 10_000,
+      ...TLS_POLICY,
+      // Slow handshakes, slow headers and idle sockets are cut in time, so they cannot hold the connection cap.
+      ...httpServerLimits(limits),
     },
     ...(options.logger ? { loggerInstance: options.logger } : {}),
     logController: new LogController({ disableRequestLogging: true }),
     frameworkErrors: (_err, _request, reply) => void (reply as FastifyReply).code(400).header('cache-control', 'no-store').send({ error: 'invalid_input', error_description: 'malformed request URL' }),
     // Resource identifiers are URLs, percent-encoded into the path: longer than find-my-way's default allows.
     routerOptions: { maxParamLength: 8192 },
-    // Fastify's ajv removes unknown fields by default; refuse them instead (a typo is not silently dropped).
-    ajv: { customOptions: { removeAdditional: false } },
+    // Fastify's ajv removes unknown fields and coerces types by default; refuse both instead: a typo is
+    // not silently dropped, and `"bound_tokens": null` is not read as false nor `{"partner": 4711}` as "4711".
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    clientErrorHandler: clientErrorHandler(options.onClientError),
     bodyLimit: BODY_LIMIT,
-    requestTimeout: 60_000,
-    keepAliveTimeout: 30_000,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
     return503OnClosing: true,
   });
-  app.server.headersTimeout = 10_000;
-  app.server.maxConnections = 256;
+  app.server.maxConnections = limits.maxConnections;
   // A connection's certificate must not change under the administrator it authenticated.
   app.server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
 
@@ -112,7 +146,7 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
         detail: { method: request.method, path: request.url.split('?')[0], peer: request.ip },
       }])
       // Best effort: a refusal stands whether or not it could be recorded.
-      .catch((err: unknown) => request.log.error({ err }, 'could not record an admin authentication failure'));
+      .catch((err: unknown) => request.log.error(loggableError(err), 'could not record an admin authentication failure'));
     return auth.status === 401 ? UNAUTHORIZED : auth.reason === 'outside_validity_period' ? OUTSIDE_VALIDITY : FORBIDDEN;
   };
 
@@ -139,7 +173,9 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
   });
   app.setErrorHandler((err, request, reply) => {
     const answer = adminErrorReply(err);
-    if (answer.unexpected) request.log.error({ err }, 'admin request failed');
+    // A database error is logged by its SQLSTATE only: never its SQL text, parameters or stack.
+    if (answer.log) request.log.error(answer.log, 'admin request failed');
+    else if (answer.unexpected) request.log.error({ err }, 'admin request failed');
     return reply.code(answer.status).send(answer.body);
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not_found', error_description: 'no such endpoint' }));
@@ -157,16 +193,18 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
         const actor = admins.get(request);
         // Fail closed: no operation runs for a request the hook did not authenticate.
         if (actor === undefined) throw new Error('an admin request reached its route unauthenticated');
+        // An operation that takes no input refuses any, as for unknown fields: a typo is never silently dropped.
+        if (takesBody && !op.input && !emptyBody(request.body)) return reply.code(400).send(noInputAnswer(request.body));
         // Path parameters arrive percent-decoded (find-my-way decodes them, %2F included).
         const fields = op.input ? ((takesBody ? request.body : request.query) as OperationInput) : {};
         const input: OperationInput = { ...fields, ...(request.params as Record<string, string>) };
-        const onAuditFailure = (err: unknown) => request.log.error({ err, operation: op.id }, 'an admin change was saved but its audit row was not');
+        const onAuditFailure = (err: unknown) => request.log.error({ ...loggableError(err), operation: op.id }, 'an admin change was saved but its audit row was not');
         const result = await runOperation({ store, actor, onAuditFailure }, op, input);
         if (op.changes) {
           try {
             await onChange();
           } catch (err) {
-            request.log.error({ err, operation: op.id }, 'the token service could not reload after an admin change');
+            request.log.error({ ...loggableError(err), operation: op.id }, 'the token service could not reload after an admin change');
             return reply.code(500).send({
               error: 'server_error',
               error_description: 'the change was saved, but the token service could not apply it; it takes effect at its next reload',
@@ -183,6 +221,7 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
   return {
     url: `https://${reachable(address)}:${address.port}`,
     port: address.port,
+    boundAddress: address.address,
     close: () => app.close(),
   };
 }

@@ -2,8 +2,8 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 
 /**
  * The token service's Prometheus metrics, in a registry of their own (several services may
- * share a process). No label names a partner or client: /metrics is served to anyone who can
- * reach the listener, and a partner never learns about another.
+ * share a process). No label names a partner or client: the metrics listener serves them to
+ * anyone who can reach it, and a partner never learns about another. Never on the token port.
  */
 export interface ServiceMetrics {
   readonly registry: Registry;

@@ -207,7 +207,7 @@ describe('admin API errors', () => {
       ['POST', '/v1/partners', {}, /body must be object/],
       ['POST', '/v1/partners', { body: '{"partner":' }, /JSON/],
       ['POST', '/v1/clients', { json: { client: 'c', partner: 'acme', token_ttl: 0 } }, /token_ttl/],
-      ['GET', '/v1/audit?limit=many', {}, /limit must be integer/],
+      ['GET', '/v1/audit?limit=many', {}, /querystring\/limit/],
       ['GET', '/v1/partners?x=1', {}, /unknown field 'x'/],
     ];
     for (const [method, path, options, description] of cases) {
