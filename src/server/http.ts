@@ -18,8 +18,9 @@ import { introspect } from './introspection.ts';
 import { revoke } from './revocation.ts';
 import { formOf, headerCount, noStore } from './form-request.ts';
 import { authorizationServerMetadata, ENDPOINTS } from './metadata.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics, type ServiceMetrics } from './metrics.ts';
 import type { Registry } from './registry.ts';
+import { watchTlsFailures } from './tls-failures.ts';
 
 /** The mutable state the routes read on every request; replaced whole when the registry changes. */
 export interface ServiceState {
@@ -39,6 +40,8 @@ export interface AppOptions {
   readonly logger?: Logger | false;
   /** Where issued and refused requests are recorded; none when absent. */
   readonly audit?: AuditLog | undefined;
+  /** The service's metrics; new ones when absent. */
+  readonly metrics?: ServiceMetrics | undefined;
   /** Clock, for tests. */
   readonly now?: () => Date;
 }
@@ -54,7 +57,7 @@ const OTHER_METHODS = ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as co
  */
 export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
   const { store, state } = options;
-  const metrics = createMetrics();
+  const metrics = options.metrics ?? createMetrics();
   const now = options.now ?? (() => new Date());
   const { audit } = options;
   // What the error handler may learn of a failed request: its form, and whether its client authenticated.
@@ -89,6 +92,7 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
 
   // A connection's certificate must not change under a cached thumbprint.
   app.server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
+  watchTlsFailures(app.server, { listener: 'token', counter: metrics.tlsHandshakeFailures, audit, now });
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -102,7 +106,9 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
     if (oauth.status >= 500) request.log.error({ err }, 'request failed');
     else if (oauth instanceof InvalidClient && !audit) request.log.info({ reason: oauth.reason }, 'client authentication failed');
     const denied = audit ? deniedRequestEvent(request, oauth, attempts.get(request), state.registry, now()) : null;
-    if (denied) audit?.record(denied);
+    // A peer that never authenticated is counted per address and reason, not given a row per attempt.
+    if (denied && attempts.get(request)?.authenticated) audit?.record(denied);
+    else if (denied) audit?.recordUnauthenticated(denied, request.ip);
     metrics.errors.inc({ endpoint: request.routeOptions.url ?? 'unknown', error: oauth.error });
     noStore(reply).code(oauth.status);
     if (oauth instanceof InvalidClient) reply.header('www-authenticate', basicChallenge(state.issuer));
