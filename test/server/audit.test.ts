@@ -2,10 +2,9 @@
 // never a secret — unit tests over a real store, then end to end over real TLS.
 import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { InvalidClient, InvalidScope } from '../../src/core/errors.ts';
 import type { AuditEvent } from '../../src/core/model.ts';
 import { x5tS256 } from '../../src/core/thumbprint.ts';
@@ -15,23 +14,7 @@ import { loadRegistry } from '../../src/server/registry.ts';
 import type { Store } from '../../src/storage/store.ts';
 import { API, credentials, derOf, secret, startWorld, type Credentials, type Harness } from '../helpers/world.ts';
 import { jwtPayload, send } from '../helpers/https.ts';
-
-/** A pino logger writing into memory, and what it wrote. */
-function capturedLogger(): { logger: Logger; text: () => string; lines: () => Record<string, unknown>[] } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer | string, _encoding, done) {
-      chunks.push(String(chunk));
-      done();
-    },
-  });
-  const text = () => chunks.join('');
-  return {
-    logger: pino({ level: 'info' }, stream),
-    text,
-    lines: () => text().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
-}
+import { capturedLogger } from '../helpers/log.ts';
 
 /** The real store's appendAudit, failing while `down` is true or for the next `failures` calls, and counting batch sizes. */
 function flakyStore(real: Pick<Store, 'appendAudit'>) {
