@@ -7,8 +7,8 @@ import type { AuditEvent } from '../core/model.ts';
  * are counted under the peer `*` (per event name), however many addresses they come from.
  */
 export interface AuditAggregator {
-  /** Counts the event under its key; never throws. */
-  add(event: AuditEvent, peer: string): void;
+  /** Counts the event under its key; true when it opened the key (the first of its interval). Never throws. */
+  add(event: AuditEvent, peer: string): boolean;
   /** The aggregated events since the last call, oldest first, and a fresh interval. */
   take(): AuditEvent[];
   /** Keys held in the current interval. */
@@ -48,12 +48,13 @@ export function createAuditAggregator(maxKeys: number): AuditAggregator {
       if (!entry) {
         const shared = Object.fromEntries(SHARED.map((f) => [f, event[f] ?? null])) as Entry['shared'];
         entries.set(key, { first: event, shared, detail: { ...event.detail }, peer, count: 1, last: event.at });
-        return;
+        return true;
       }
       entry.count++;
       entry.last = event.at;
       for (const f of SHARED) if (entry.shared[f] !== (event[f] ?? null)) entry.shared[f] = null;
       for (const [k, v] of Object.entries(entry.detail)) if (event.detail?.[k] !== v) delete entry.detail[k];
+      return false;
     },
     take() {
       const taken = [...entries.values()].map((e): AuditEvent => ({

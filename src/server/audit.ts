@@ -30,9 +30,10 @@ export interface AuditLog {
   record(event: AuditEvent): void;
   /**
    * Counts a refusal of a peer that proved no identity (no valid certificate, an unknown client,
-   * no credentials, a failed TLS handshake): one event per event name, reason and peer address
-   * per interval, with `detail.count` and `detail.last_at`, logged and buffered when the interval
-   * ends (or at the next explicit flush). Never throws, never waits.
+   * no credentials, a failed TLS handshake): one event per event name, reason, registered client
+   * and peer address per interval, with `detail.count` and `detail.last_at`, buffered when the
+   * interval ends (or at the next explicit flush). Logged twice: the first of the interval at once
+   * (`aggregate: "first"`), the total when buffered (`aggregate: "total"`). Never throws, never waits.
    */
   recordUnauthenticated(event: AuditEvent, peer: string): void;
   /** Writes what is buffered, aggregates included; on a store failure keeps it for the next flush. Never rejects. */
@@ -125,20 +126,20 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       unreported++;
     }
   };
-  const log = (event: AuditEvent) => {
+  const log = (event: AuditEvent, aggregate?: 'first' | 'total') => {
     try {
-      logger?.info({ audit: auditLogFields(event) }, 'audit');
+      logger?.info({ audit: auditLogFields(event), ...(aggregate ? { aggregate } : {}) }, 'audit');
     } catch {
       // A log line that cannot be written must not fail the request it records; the store still gets the event.
     }
   };
-  const enqueue = (event: AuditEvent) => {
-    log(event);
+  const enqueue = (event: AuditEvent, aggregate?: 'total') => {
+    log(event, aggregate);
     (event.outcome === 'success' ? kept : denials).push({ seq: seq++, event });
     trim();
   };
   const emitAggregates = () => {
-    for (const event of aggregator.take()) enqueue(event);
+    for (const event of aggregator.take()) enqueue(event, 'total');
   };
 
   /** The oldest `maxBatch` events of both queues, in the order recorded. */
@@ -214,11 +215,15 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       enqueue(event);
     },
     recordUnauthenticated(recorded, peer) {
+      let event: AuditEvent;
       try {
-        aggregator.add(normalizeAuditEvent(recorded), String(peer).slice(0, 64));
+        event = normalizeAuditEvent(recorded);
       } catch {
-        aggregator.add(outlineAuditEvent(recorded), 'unknown');
+        event = outlineAuditEvent(recorded);
       }
+      const address = typeof peer === 'string' ? peer.slice(0, 64) : 'unknown';
+      // The first of each key in an interval is logged at once, so a refusal shows without waiting; the total follows.
+      if (aggregator.add(event, address)) log({ ...event, detail: { ...event.detail, peer: address } }, 'first');
     },
     flush,
     async close() {

@@ -70,14 +70,15 @@ describe('audit flooding', () => {
     for (let i = 0; i < 40; i++) expectInvalidClient(await send(tokenUrl(), { ca, form: cc({ client_id: 'flood-nobody' }) }));
     assert.equal(writes.calls, callsBefore, 'no INSERT per refusal');
     assert.equal(trail.pending, 0, 'nothing queued per refusal');
-    assert.equal(auditLines().length, linesBefore, 'no log line per refusal');
+    assert.equal(auditLines().length, linesBefore + 1, 'one log line, the first refusal, not one per refusal');
     const rows = (await rowsSince(since)).filter((e) => e.reason === 'invalid_client: unknown client');
     assert.equal(rows.length, 1);
     assert.equal(rows[0]?.event, 'token.denied');
     assert.equal(rows[0]?.detail?.['count'], 40);
     assert.equal(rows[0]?.detail?.['peer'], '127.0.0.1');
     assert.equal(typeof rows[0]?.detail?.['last_at'], 'string');
-    assert.equal(auditLines().filter((l) => l['reason'] === 'invalid_client: unknown client').length, 1, 'one log line per aggregate');
+    const lines = log.lines().filter((l) => l['msg'] === 'audit' && (l['audit'] as Record<string, unknown>)['reason'] === 'invalid_client: unknown client');
+    assert.deepEqual(lines.map((l) => [l['aggregate'], ((l['audit'] as Record<string, unknown>)['detail'] as Record<string, unknown>)['count']]), [['first', undefined], ['total', 40]]);
   });
 
   test('token.issued is never dropped to make room for denials when the buffer is full', async () => {
