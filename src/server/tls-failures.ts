@@ -34,20 +34,35 @@ export interface TlsFailureSinks {
 }
 
 /**
- * Counts and audits every handshake a listener refuses (`tlsClientError`): a peer OpenSSL turned
- * away — a malformed certificate, a protocol it does not speak, plain HTTP on the TLS port, a
- * handshake that timed out — otherwise leaves no trace, since no request ever reaches the app.
- * Only the peer address and the error code are kept.
+ * Counts and audits every handshake a listener refuses: a peer OpenSSL turned away — a
+ * protocol it does not speak, plain HTTP on the TLS port, a handshake that timed out
+ * (`tlsClientError`) — or whose connection OpenSSL fails right after the handshake, as it does
+ * for a client certificate with a forged signature over TLS 1.2 (`ERR_SSL_PROVIDER_SIGNATURE_FAILURE`
+ * on the socket, no request ever parsed). Neither reaches the app, so neither otherwise leaves a
+ * trace. Only the peer address and the error code are kept; a connection is counted once.
  */
 export function watchTlsFailures(server: TlsServer, sinks: TlsFailureSinks): void {
-  server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
-    const reason = handshakeFailureReason(err);
+  const refused = (reason: string, peer: string) => {
     sinks.counter?.inc({ listener: sinks.listener, reason });
-    // The socket may already be gone, and its address with it.
-    const peer = socket.remoteAddress ?? 'unknown';
     sinks.audit?.recordUnauthenticated(
       { at: sinks.now(), event: TLS_HANDSHAKE_FAILED, outcome: 'denied', reason, detail: { listener: sinks.listener } },
       peer,
     );
+  };
+  server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+    // The socket may already be gone, and its address with it.
+    refused(handshakeFailureReason(err), socket.remoteAddress ?? 'unknown');
+  });
+  server.on('secureConnection', (socket: TLSSocket) => {
+    // Read now: once OpenSSL fails the connection, the address is gone.
+    const peer = socket.remoteAddress ?? 'unknown';
+    let counted = false;
+    socket.on('error', (err: Error) => {
+      const reason = handshakeFailureReason(err);
+      // A peer that resets an established connection is no refusal; only an OpenSSL failure is.
+      if (counted || !KNOWN_CODE.test(reason)) return;
+      counted = true;
+      refused(reason, peer);
+    });
   });
 }

@@ -3,6 +3,7 @@
 // it — and every handshake OpenSSL refuses is counted and recorded. Real TLS on loopback.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
 import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
@@ -206,6 +207,28 @@ function oldTls(port: number): Promise<void> {
   });
 }
 
+/** The leaf with one byte of its signature flipped: it still parses, but its issuer's signature no longer verifies. */
+function tamperSignature(certPem: string): string {
+  const der = Buffer.from(certPem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, ''), 'base64');
+  der[der.length - 1] = der[der.length - 1]! ^ 0x01;
+  return `-----BEGIN CERTIFICATE-----\n${der.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
+}
+
+/** A TLS 1.2 token request presenting `cert`: resolves with the status, or the client's error code. */
+function tls12Token(port: number, cert: string, key: string): Promise<string> {
+  return new Promise((resolve) => {
+    const req = httpsRequest({
+      host: '127.0.0.1', servername: 'localhost', port, path: '/token', method: 'POST', ca, cert, key, maxVersion: 'TLSv1.2', agent: false,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    }, (res) => {
+      res.resume();
+      resolve(String(res.statusCode));
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+    req.end('grant_type=client_credentials&client_id=acme-a');
+  });
+}
+
 async function failures(listener: string, reason: string): Promise<number> {
   const metric = await h.service.metrics.tlsHandshakeFailures.get();
   return metric.values.find((v) => v.labels['listener'] === listener && v.labels['reason'] === reason)?.value ?? 0;
@@ -232,6 +255,29 @@ describe('every refused handshake leaves a trace', () => {
     assert.equal(rows[0]?.reason, 'ERR_SSL_HTTP_REQUEST');
     assert.deepEqual({ ...rows[0]?.detail, last_at: null }, { listener: 'token', peer: '127.0.0.1', count: 2, last_at: null });
     assert.ok(!JSON.stringify(rows).includes('GET /'), 'only the code, never what the peer sent');
+  });
+});
+
+describe('a client certificate with a forged signature', () => {
+  test('over TLS 1.2 OpenSSL fails the connection before any request: counted (ERR_SSL_PROVIDER_SIGNATURE_FAILURE) and one aggregated tls.handshake_failed row', async () => {
+    const since = new Date();
+    const reason = 'ERR_SSL_PROVIDER_SIGNATURE_FAILURE';
+    const start = await failures('token', reason);
+    const forged = tamperSignature(a.cert);
+    for (let i = 0; i < 3; i++) assert.equal(await tls12Token(h.service.port, forged, a.key), 'ECONNRESET', 'no answer: the connection is failed');
+    await counted('token', reason, start + 3);
+    const rows = (await rowsSince(since)).filter((e) => e.event === 'tls.handshake_failed' && e.reason === reason);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]?.detail?.['count'], 3);
+    assert.equal(rows[0]?.detail?.['peer'], '127.0.0.1');
+    assert.equal(rows[0]?.thumbprint, null, 'nothing of the certificate');
+  });
+
+  test('control: the genuine leaf over TLS 1.2 gets its token and counts nothing', async () => {
+    const reason = 'ERR_SSL_PROVIDER_SIGNATURE_FAILURE';
+    const start = await failures('token', reason);
+    assert.equal(await tls12Token(h.service.port, a.cert, a.key), '200');
+    assert.equal(await failures('token', reason), start);
   });
 });
 
