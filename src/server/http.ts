@@ -208,7 +208,8 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
     const endpoint = request.routeOptions.url ?? 'unknown';
     metrics.duration.observe({ endpoint }, reply.elapsedTime / 1000);
     request.log.info(
-      { method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, peer: request.ip },
+      // The route pattern, not the path as sent: anyone can put a secret (or a megabyte) in a path.
+      { method: request.method, path: request.routeOptions.url ?? null, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, peer: request.ip },
       'request',
     );
   });

@@ -156,6 +156,16 @@ describe('audit redaction', () => {
     assert.ok(!log.text().includes(SECRET), 'the secret is in the log');
   });
 
+  test('a secret in the path of an unknown endpoint is in no log line: the request line names the route, not the path', async () => {
+    const SECRET = 'PathSecret-9c1e-token-service';
+    const res = await send(`${h.issuer}/token/${SECRET}`, { ca, form: cc({}) });
+    assert.equal(res.status, 404);
+    assert.equal(res.json?.['error'], 'not_found');
+    for (let i = 0; i < 500 && !log.lines().some((l) => l['msg'] === 'request' && l['status'] === 404); i++) await new Promise((r) => setImmediate(r));
+    assert.ok(log.lines().some((l) => l['msg'] === 'request' && l['status'] === 404 && l['path'] === null));
+    assert.ok(!log.text().includes(SECRET));
+  });
+
   test('a registered resource is kept as such on a refusal', async () => {
     const since = new Date();
     const res = await send(tokenUrl(), { ca, identity: a, form: cc({ client_id: 'acme-a', resource: API.acmeOrders, scope: 'no-such-scope' }) });
