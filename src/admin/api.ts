@@ -190,7 +190,13 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
     });
   }
 
-  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8444 });
+  try {
+    await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8444 });
+  } catch (err) {
+    // serve retries on another port: the audit log made for this attempt must not outlive it.
+    if (!options.audit) await audit.close();
+    throw err;
+  }
   const address = app.server.address() as AddressInfo;
   return {
     url: `https://${reachable(address)}:${address.port}`,
