@@ -6,6 +6,9 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type
 import { clientErrorHandler, type ClientErrorHook } from '../server/client-error.ts';
 import { ADMIN_API_LIMITS, httpServerLimits, listenerLimits, type ListenerLimits } from '../server/listener-limits.ts';
 import { loggableError } from '../storage/database-error.ts';
+import { createAuditLog, type AuditLog } from '../server/audit.ts';
+import type { ServiceMetrics } from '../server/metrics.ts';
+import { watchTlsFailures } from '../server/tls-failures.ts';
 import type { Store } from '../storage/store.ts';
 import { TLS_POLICY } from '../transport/tls-policy.ts';
 import { authenticateAdmin, type AdminAuthentication } from './api-auth.ts';
@@ -31,6 +34,13 @@ export interface AdminApiOptions {
   readonly limits?: Partial<ListenerLimits>;
   /** Told of each request the HTTP parser refused. */
   readonly onClientError?: ClientErrorHook;
+  /**
+   * Where refusals (`admin.auth_failed`, aggregated per peer and reason) and refused handshakes
+   * are recorded; by default an audit log of its own on `store`, closed with the API.
+   */
+  readonly audit?: AuditLog;
+  /** Where refused handshakes are counted (the token service's metrics); not counted when absent. */
+  readonly metrics?: Pick<ServiceMetrics, 'tlsHandshakeFailures'>;
   /** Clock, for tests. */
   readonly now?: () => Date;
 }
@@ -108,6 +118,7 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
   const now = options.now ?? (() => new Date());
   const admins = new WeakMap<FastifyRequest, string>();
   const limits = listenerLimits(ADMIN_API_LIMITS, options.limits);
+  const audit = options.audit ?? createAuditLog({ store, logger: options.logger ?? false });
   const app = Fastify<HttpsServer, IncomingMessage, ServerResponse, FastifyBaseLogger>({
     https: {
       cert: options.tls.cert,
@@ -137,16 +148,15 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
   app.server.maxConnections = limits.maxConnections;
   // A connection's certificate must not change under the administrator it authenticated.
   app.server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
+  watchTlsFailures(app.server, { listener: 'admin', counter: options.metrics?.tlsHandshakeFailures, audit, now });
 
-  const refuse = async (request: FastifyRequest, auth: Extract<AdminAuthentication, { ok: false }>): Promise<AdminErrorBody> => {
-    request.log.warn({ reason: auth.reason, thumbprint: auth.thumbprint, peer: request.ip }, 'admin authentication failed');
-    await store
-      .appendAudit([{
-        at: now(), event: 'admin.auth_failed', outcome: 'denied', reason: auth.reason, actor: null, thumbprint: auth.thumbprint,
-        detail: { method: request.method, path: request.url.split('?')[0], peer: request.ip },
-      }])
-      // Best effort: a refusal stands whether or not it could be recorded.
-      .catch((err: unknown) => request.log.error(loggableError(err), 'could not record an admin authentication failure'));
+  const refuse = (request: FastifyRequest, auth: Extract<AdminAuthentication, { ok: false }>): AdminErrorBody => {
+    // Buffered and aggregated per peer and reason, never a write on the request path: an
+    // unauthenticated peer's flood costs a row a minute. The route pattern only, never the raw path.
+    audit.recordUnauthenticated({
+      at: now(), event: 'admin.auth_failed', outcome: 'denied', reason: auth.reason, actor: null, thumbprint: auth.thumbprint,
+      detail: { method: request.method, route: request.routeOptions.url ?? null },
+    }, request.ip);
     return auth.status === 401 ? UNAUTHORIZED : auth.reason === 'outside_validity_period' ? OUTSIDE_VALIDITY : FORBIDDEN;
   };
 
@@ -158,7 +168,7 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
       admins.set(request, auth.name);
       return;
     }
-    return reply.code(auth.status).send(await refuse(request, auth));
+    return reply.code(auth.status).send(refuse(request, auth));
   });
   // Results carry keys (a client issued a certificate) and registry details: never cached.
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -166,6 +176,8 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
     return payload;
   });
   app.addHook('onResponse', async (request, reply) => {
+    // A refused request has its (aggregated) audit line; a line per attempt would let anyone flood the log.
+    if (!admins.has(request) && request.routeOptions.url !== OPENAPI_PATH) return;
     request.log.info(
       { method: request.method, path: request.url.split('?')[0], status: reply.statusCode, admin: admins.get(request) ?? null, ms: Math.round(reply.elapsedTime * 10) / 10 },
       'admin request',
@@ -216,12 +228,22 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
     });
   }
 
-  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8444 });
+  try {
+    await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8444 });
+  } catch (err) {
+    // serve retries on another port: the audit log made for this attempt must not outlive it.
+    if (!options.audit) await audit.close();
+    throw err;
+  }
   const address = app.server.address() as AddressInfo;
   return {
     url: `https://${reachable(address)}:${address.port}`,
     port: address.port,
     boundAddress: address.address,
-    close: () => app.close(),
+    async close() {
+      await app.close();
+      if (options.audit) await audit.flush();
+      else await audit.close();
+    },
   };
 }

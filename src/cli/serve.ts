@@ -17,6 +17,7 @@ import { acquireServeLock, updateServeLock } from '../storage/lock.ts';
 import { openStore, redactDatabaseUrl } from '../storage/open.ts';
 import type { Store } from '../storage/store.ts';
 import { dataDir, integerOption, parse, UsageError, type Command, type Io } from './context.ts';
+import { parseAuditRetention } from './retention.ts';
 
 /** The SAN the TLS certificate needs so that clients reach `hostname` (the issuer's, the admin API's). */
 function hostSan(hostname: string): SubjectAltName[] {
@@ -96,7 +97,8 @@ export const serve: Command = {
   usage: `Usage: certbound serve [--host 127.0.0.1] [--port 8443] [--issuer URL] [--tls-cert F --tls-key F]
                       [--admin-host 127.0.0.1] [--admin-port 8444 | --no-admin] [--database URL]
                       [--metrics-host 127.0.0.1] [--metrics-port N]
-                      [--default-audience URI] [--ca-names all|roots] [--seed-demo] [--log-level info] [--dir D]
+                      [--default-audience URI] [--ca-names all|roots] [--audit-retention 90d|0]
+                      [--seed-demo] [--log-level info] [--dir D]
 
 Runs the token service on the data directory (initialising it first if needed).
   --issuer URL            exactly the issuer tokens and metadata carry (default https://localhost:PORT)
@@ -113,6 +115,8 @@ Runs the token service on the data directory (initialising it first if needed).
                           or only the platform root and imported CAs — for many partners (the list
                           costs ~52 bytes per partner; TLS caps it near 1,258). With roots, clients
                           present their chain: the cert.pem certbound issues already holds it
+  --audit-retention D     delete audit events older than D (e.g. 90d, 36h; default 90d), at start
+                          and hourly; 0 or off keeps every event
   --seed-demo             on an empty data directory, create partner 'demo' and client
                           'demo-client' with its key and certificate in <dir>/demo-client/
 While it runs, partner, client, resource, cert and admin commands on the same data directory go
@@ -136,6 +140,7 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
       'metrics-host': { type: 'string' },
       'metrics-port': { type: 'string' },
       database: { type: 'string' },
+      'audit-retention': { type: 'string' },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const port = integerOption('port', values.port, 0, 65_535) ?? 8443;
@@ -146,6 +151,7 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
     if (!admin && (values['admin-port'] !== undefined || values['admin-host'] !== undefined)) throw new UsageError('--no-admin excludes --admin-host and --admin-port');
     const databaseUrl = values.database;
     if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+    const auditRetentionMs = parseAuditRetention(values['audit-retention']);
     const caNames = values['ca-names'] ?? 'all';
     if (caNames !== 'all' && caNames !== 'roots') throw new UsageError('--ca-names is all or roots');
     if (values.issuer !== undefined) {
@@ -189,6 +195,7 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
         ...(tls ? { tls } : {}),
         ...(values['default-audience'] === undefined ? {} : { defaultAudience: values['default-audience'] }),
         caNames,
+        auditRetentionMs,
       });
       let adminNote = '';
       if (admin) {
@@ -200,6 +207,7 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
             tls: await serviceCredential(store),
             onChange: () => service.reload(),
             logger: logger.child({ component: 'admin' }),
+            metrics: service.metrics,
           };
           const start = (p: number) => startAdminApi({ ...options, port: p });
           try {

@@ -148,9 +148,11 @@ export function authenticateClient(creds: ClientCredentials, registry: Registry)
       break;
     }
   }
+  // The audit reason says which is disabled, apart from a bad credential.
+  const disabled = client.status !== 'active' ? 'client_disabled' : registry.partners.get(client.partnerId)?.status !== 'active' ? 'partner_disabled' : null;
+  // A disabled partner's anchors leave the trust set, so its clients' certificates cannot chain: that is why they fail.
+  if (disabled === 'partner_disabled' && client.authMethod === 'tls_client_auth') throw new InvalidClient(disabled);
   if (failure !== null) throw new InvalidClient(failure);
-  if (client.status !== 'active' || registry.partners.get(client.partnerId)?.status !== 'active') {
-    throw new InvalidClient('client or partner disabled');
-  }
+  if (disabled !== null) throw new InvalidClient(disabled);
   return { client, certificate: cert };
 }

@@ -24,6 +24,7 @@ import { authorizationServerMetadata, ENDPOINTS } from './metadata.ts';
 import { httpServerLimits, listenerLimits, TOKEN_SERVICE_LIMITS, type ListenerLimits } from './listener-limits.ts';
 import { createMetrics, type ServiceMetrics } from './metrics.ts';
 import type { Registry } from './registry.ts';
+import { watchTlsFailures } from './tls-failures.ts';
 
 /** The mutable state the routes read on every request; replaced whole when the registry changes. */
 export interface ServiceState {
@@ -45,7 +46,7 @@ export interface AppOptions {
   readonly audit?: AuditLog | undefined;
   /** Clock, for tests. */
   readonly now?: () => Date;
-  /** Where the counters go; served by the metrics listener, never on this (partner-facing) port. */
+  /** Where the counters go (new ones when absent); served by the metrics listener, never on this (partner-facing) port. */
   readonly metrics?: ServiceMetrics | undefined;
   /** Timeouts and connection cap; {@link TOKEN_SERVICE_LIMITS} for what is not given. */
   readonly limits?: Partial<ListenerLimits> | undefined;
@@ -106,6 +107,7 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
     socket.disableRenegotiation();
     handshakeGenerations.set(socket, state.registry.generation);
   });
+  watchTlsFailures(app.server, { listener: 'token', counter: metrics.tlsHandshakeFailures, audit, now });
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -119,7 +121,9 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
     if (oauth.status >= 500) request.log.error(loggableError(err), 'request failed');
     else if (oauth instanceof InvalidClient && !audit) request.log.info({ reason: oauth.reason }, 'client authentication failed');
     const denied = audit ? deniedRequestEvent(request, oauth, attempts.get(request), state.registry, now()) : null;
-    if (denied) audit?.record(denied);
+    // A peer that never authenticated is counted per address and reason, not given a row per attempt.
+    if (denied && attempts.get(request)?.authenticated) audit?.record(denied);
+    else if (denied) audit?.recordUnauthenticated(denied, request.ip);
     metrics.errors.inc({ endpoint: request.routeOptions.url ?? 'unknown', error: oauth.error });
     noStore(reply).code(oauth.status);
     if (oauth instanceof InvalidClient) reply.header('www-authenticate', basicChallenge(state.issuer));
@@ -218,7 +222,8 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
     const endpoint = request.routeOptions.url ?? 'unknown';
     metrics.duration.observe({ endpoint }, reply.elapsedTime / 1000);
     request.log.info(
-      { method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, peer: request.ip },
+      // The route pattern, not the path as sent: anyone can put a secret (or a megabyte) in a path.
+      { method: request.method, path: request.routeOptions.url ?? null, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, peer: request.ip },
       'request',
     );
   });

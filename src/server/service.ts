@@ -7,6 +7,7 @@ import { pkcs8ToPem } from '../pki/keys.ts';
 import type { Store } from '../storage/store.ts';
 import { KeySet } from './access-tokens.ts';
 import { createAuditLog, type AuditLog } from './audit.ts';
+import { startAuditRetention } from './audit-retention.ts';
 import { createCrlCache } from './crl-cache.ts';
 import { TLS_POLICY } from '../transport/tls-policy.ts';
 import type { ClientErrorHook } from './client-error.ts';
@@ -55,6 +56,11 @@ export interface TokenServiceOptions {
   readonly limits?: Partial<ListenerLimits>;
   /** Told of each request the HTTP parser refused. */
   readonly onClientError?: ClientErrorHook;
+  /**
+   * Audit events older than this are deleted, at start and hourly (ms); 0 or absent keeps every
+   * event. `certbound serve` keeps 90 days by default (`--audit-retention`).
+   */
+  readonly auditRetentionMs?: number;
   /** Clock, for tests. */
   readonly now?: () => Date;
 }
@@ -66,7 +72,7 @@ export interface TokenService {
   /** The address it listens on, e.g. `https://127.0.0.1:8443`. */
   readonly url: string;
   readonly port: number;
-  /** Its Prometheus metrics, for a metrics listener (startMetricsListener); not served on the token port. */
+  /** Its Prometheus metrics, for a metrics listener (startMetricsListener), never served on the token port; the admin API counts its refused handshakes here too. */
   readonly metrics: ServiceMetrics;
   /** Re-reads clients, partners, CAs and keys from the store and applies them to new requests and handshakes. */
   reload(): Promise<void>;
@@ -164,6 +170,9 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
   const reload = (): Promise<void> => (reloading = reloading.catch(() => {}).then(load));
   const pollMs = options.registryPollMs ?? 2_000;
   const stopWatching = pollMs > 0 ? await watchRegistry(store, pollMs, reload, options.logger) : () => {};
+  const retention = options.auditRetentionMs
+    ? startAuditRetention({ store, retentionMs: options.auditRetentionMs, audit, logger: options.logger, ...(options.now ? { now: options.now } : {}) })
+    : null;
   return {
     app,
     issuer: state.issuer,
@@ -173,6 +182,7 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     reload,
     async close() {
       stopWatching();
+      retention?.stop();
       // Requests in flight finish (and record) first; then what the audit log holds is written.
       await app.close();
       crls.close();
