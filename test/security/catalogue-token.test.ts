@@ -246,7 +246,7 @@ describe('catalogue §2.3: client identity, method and request shape', () => {
   test('TE-S-10: a registration naming two expected identifiers (subject DN and dNSName) is refused; no client is created', async () => {
     const out: string[] = [];
     const code = await main(['client', 'add', 'cat-two', '--partner', 'acme', '--subject-dn', 'CN=cat-two,O=acme', '--san-dns', 'cat-two.acme.example', '--dir', h.dir], { out: (t) => out.push(t), err: (t) => out.push(t) });
-    assert.notEqual(code, 0);
+    assert.equal(code, 2, 'a usage error, before anything is stored');
     assert.match(out.join('\n'), /at most one of --subject-dn, --san-dns/);
     assert.equal(await h.store.getClient('cat-two'), null);
   });
