@@ -119,7 +119,7 @@ describe('catalogue §2.8 and §5: the store fails, stalls and comes back', () =
     assert.equal((await introspectAt(s.service, token)).json?.['active'], true, 'recovered');
   });
 
-  test('REL-01: during a store outage, 30 mixed requests get tokens (issuance is stateless, by design) and 503 + Retry-After + generic JSON for introspection and revocation — no 500, no detail; afterwards every request succeeds again', async () => {
+  test('REL-01 (by design, issuance is stateless — tokens are still issued): during a store outage, 30 mixed requests get tokens and 503 + Retry-After + generic JSON for introspection and revocation — no 500, no detail; afterwards every request succeeds again', async () => {
     const tokens = await Promise.all(Array.from({ length: 10 }, () => tokenFrom(s.service)));
     s.mode = 'down';
     let during: Response[];
