@@ -8,9 +8,12 @@ import { join } from 'node:path';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
+import { addAdminCertificate } from '../../src/admin/admins.ts';
+import { startAdminApi } from '../../src/admin/api.ts';
 import { revokeCertificate } from '../../src/admin/certificates.ts';
 import { addClientCertificate, retireClientCertificate } from '../../src/admin/client-lifecycle.ts';
 import { registerClient } from '../../src/admin/clients.ts';
+import { TOKEN_SERVICE_TLS } from '../../src/admin/init.ts';
 import { main } from '../../src/cli/main.ts';
 import { secretMatches } from '../../src/core/secret.ts';
 import { createRootCa } from '../../src/pki/ca.ts';
@@ -243,12 +246,29 @@ describe('catalogue §2.3: client identity, method and request shape', () => {
     assert.deepEqual(new Set(String(claims['scope']).split(' ')), new Set(['orders:read', 'orders:write', 'billing:read']));
   });
 
-  test('TE-S-10: a registration naming two expected identifiers (subject DN and dNSName) is refused; no client is created', async () => {
+  test('TE-S-10: a registration naming two expected identifiers (subject DN and dNSName) is refused — CLI usage error, admin API 400 invalid_input — and no client is created', async () => {
     const out: string[] = [];
     const code = await main(['client', 'add', 'cat-two', '--partner', 'acme', '--subject-dn', 'CN=cat-two,O=acme', '--san-dns', 'cat-two.acme.example', '--dir', h.dir], { out: (t) => out.push(t), err: (t) => out.push(t) });
     assert.equal(code, 2, 'a usage error, before anything is stored');
     assert.match(out.join('\n'), /at most one of --subject-dn, --san-dns/);
     assert.equal(await h.store.getClient('cat-two'), null);
+    // Over the admin API the metadata has room for one identifier only: a second is an unknown field.
+    const tls = (await h.store.getTlsCredential(TOKEN_SERVICE_TLS))!;
+    const admin = await startAdminApi({ store: h.store, port: 0, tls: { cert: tls.certPem, key: pkcs8ToPem(tls.keyPkcs8) }, onChange: () => h.service.reload(), logger: false });
+    try {
+      const alice = await addAdminCertificate(h.store, 'cat-alice');
+      const res = await send(`https://localhost:${admin.port}/v1/clients`, {
+        ca, method: 'POST', identity: { cert: alice.cert_pem, key: alice.key_pem! },
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ client: 'cat-two', partner: 'acme', subject_kind: 'subject_dn', subject_value: 'CN=cat-two,O=acme', tls_client_auth_san_dns: 'cat-two.acme.example' }),
+      });
+      assert.equal(res.status, 400, res.text);
+      assert.equal(res.json?.['error'], 'invalid_input');
+      assert.match(String(res.json?.['error_description']), /unknown field 'tls_client_auth_san_dns'/);
+      assert.equal(await h.store.getClient('cat-two'), null);
+    } finally {
+      await admin.close();
+    }
   });
 });
 
