@@ -42,8 +42,8 @@ export interface PathInput<A extends PathAnchor> {
   readonly at: Date;
 }
 
-/** Longest path tried, leaf and anchor included. */
-const MAX_PATH = 8;
+/** Longest path tried, leaf and anchor included: at most four intermediates (EX-05 caps chain depth). */
+const MAX_PATH = 6;
 /** Signature checks one validation may spend: hostile candidate lists cannot make it expensive. */
 const MAX_SIGNATURES = 24;
 

@@ -15,11 +15,11 @@ export interface ClientCredentials {
   readonly certificate: PeerCertificate | null;
   readonly now: Date;
   /**
-   * The registry generation under whose CA set the connection's handshake was judged, when
-   * known. A handshake judged under an older trust set does not bind a newer one (a partner
-   * enabled or a CA imported since): see `pkiAuthenticates`.
+   * The connection's handshake, when known: the registry generation under whose CA set it was
+   * judged — one judged under an older trust set does not bind a newer one (a partner enabled
+   * or a CA imported since; see `pkiAuthenticates`) — and the bytes the client sent for it.
    */
-  readonly handshakeGeneration?: number | undefined;
+  readonly handshake?: { readonly generation: number; readonly bytes: number | undefined } | undefined;
 }
 
 /** An authenticated client, and the certificate its tokens are bound to, if one was presented. */
@@ -29,6 +29,14 @@ export interface AuthenticatedClient {
 }
 
 const CLIENT_AUTH_EKU = '1.3.6.1.5.5.7.3.2';
+/** No client certificate needs more (EX-05): a larger one only costs parsing. */
+const MAX_CERTIFICATE_BYTES = 16 * 1024;
+/**
+ * A client's handshake flights — hello, certificate chain, proof — fit in far less (a few KB
+ * with a five-certificate chain); more means padding the chain (EX-05), which OpenSSL alone
+ * would take up to 100 KiB of.
+ */
+const MAX_HANDSHAKE_BYTES = 32 * 1024;
 
 /**
  * Parsed subjects of recently seen certificates, keyed by thumbprint, so DER is parsed once;
@@ -76,7 +84,7 @@ const ISSUER_UNKNOWN = new Set([
  * the leaf allows clientAuth if it restricts usage, and carries the registered subject.
  */
 function pkiAuthenticates(client: Client, cert: PeerCertificate, registry: Registry, creds: ClientCredentials): string | null {
-  const staleVerdict = creds.handshakeGeneration !== undefined && creds.handshakeGeneration !== registry.generation;
+  const staleVerdict = creds.handshake !== undefined && creds.handshake.generation !== registry.generation;
   if (!cert.authorized && !(staleVerdict && ISSUER_UNKNOWN.has(cert.authorizationError ?? ''))) {
     return `certificate path not validated (${cert.authorizationError})`;
   }
@@ -127,10 +135,17 @@ export function authenticateClient(creds: ClientCredentials, registry: Registry)
   }
   const cert = creds.certificate;
   let failure: string | null;
-  // A revoked certificate authenticates no one, and no token is bound to it.
-  if (cert && registry.revokedCertificates.has(cert.thumbprint)) {
+  // A revoked certificate authenticates no one, and no token is bound to it; nor does an oversized one.
+  const refused = !cert
+    ? null
+    : registry.revokedCertificates.has(cert.thumbprint)
+      ? 'certificate revoked'
+      : cert.x509.raw.length > MAX_CERTIFICATE_BYTES || (creds.handshake?.bytes ?? 0) > MAX_HANDSHAKE_BYTES
+        ? 'certificate or chain too large'
+        : null;
+  if (refused !== null) {
     if (secret !== undefined) secretMatches(secret, null);
-    throw new InvalidClient('certificate revoked');
+    throw new InvalidClient(refused);
   }
   switch (client.authMethod) {
     case 'tls_client_auth':

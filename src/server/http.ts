@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { InvalidClient, InvalidRequest, OAuthError, toOAuthError, UnsupportedGrantType } from '../core/errors.ts';
 import { single, type FormParams } from '../core/form.ts';
 import { basicChallenge } from '../core/www-authenticate.ts';
-import { peerCertificate } from '../transport/tls.ts';
+import { bytesReceived, peerCertificate } from '../transport/tls.ts';
 import { TLS_POLICY } from '../transport/tls-policy.ts';
 import { loggableError } from '../storage/database-error.ts';
 import type { Store } from '../storage/store.ts';
@@ -100,12 +100,13 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
   });
   app.server.maxConnections = limits.maxConnections;
 
-  // The registry generation each connection's handshake was judged under (see client-auth's stale verdicts).
-  const handshakeGenerations = new WeakMap<TLSSocket, number>();
+  // Per connection, what its handshake was: the registry generation it was judged under (see
+  // client-auth's stale verdicts) and how many bytes the client sent for it (its chain's size).
+  const handshakes = new WeakMap<TLSSocket, { generation: number; bytes: number | undefined }>();
   app.server.on('secureConnection', (socket: TLSSocket) => {
     // A connection's certificate must not change under a cached thumbprint.
     socket.disableRenegotiation();
-    handshakeGenerations.set(socket, state.registry.generation);
+    handshakes.set(socket, { generation: state.registry.generation, bytes: bytesReceived(socket) });
   });
   watchTlsFailures(app.server, { listener: 'token', counter: metrics.tlsHandshakeFailures, audit, now });
 
@@ -140,7 +141,7 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
         params,
         authorization: request.headers.authorization,
         certificate: peerCertificate(request.raw.socket as TLSSocket),
-        handshakeGeneration: handshakeGenerations.get(request.raw.socket as TLSSocket),
+        handshake: handshakes.get(request.raw.socket as TLSSocket),
         now: now(),
       },
       state.registry,

@@ -64,3 +64,15 @@ export function peerCertificate(socket: TLSSocket): PeerCertificate | null {
   cache.set(socket, peer);
   return peer;
 }
+
+/**
+ * How many bytes the peer has sent on this connection so far, TLS records included: read when
+ * the handshake completes, it is the size of the client's handshake flights (its certificate
+ * chain above all). Undefined where the runtime does not expose the underlying socket.
+ */
+export function bytesReceived(socket: TLSSocket): number | undefined {
+  // A server-side TLSSocket wraps the accepted TCP socket as `_parent` (not a public API: read defensively).
+  const parent: unknown = Reflect.get(socket, '_parent');
+  const read = parent !== null && typeof parent === 'object' ? Reflect.get(parent, 'bytesRead') : undefined;
+  return typeof read === 'number' ? read : undefined;
+}

@@ -156,15 +156,20 @@ describe('catalogue §2.1: certificates and trust', () => {
     }
   });
 
-  test('EX-05 (pending: chain cap, lead — path validation): a valid leaf followed by 100 padding certificates (about 60 KB) is today 200, bound to the leaf alone, never a 5xx', async () => {
+  test('EX-05: a valid leaf and its CA followed by 100 padding certificates (about 60 KB of handshake) → 401 invalid_client; the same leaf with its CA alone → 200', async () => {
     const root = await createRootCa({ commonName: 'padding root' });
     const padding = (await Promise.all(Array.from({ length: 25 }, (_, i) => issueCertificate(root, { subject: `CN=pad ${i}`, usage: 'client' })))).map((c) => c.certPem);
     const chain = a.chain! + Array.from({ length: 4 }, () => padding.join('')).join('');
     assert.ok((chain.match(/BEGIN CERTIFICATE/g) ?? []).length >= 100);
-    const res = await post('/token', { identity: { cert: chain, key: a.key }, form: cc({ client_id: 'acme-a' }) });
-    // The catalogue asks for a cap on chain depth (401 invalid_client); the lead's path validation adds it
-    // (see /work/wt/catalogue-pending/pending-lead.test.ts). Until then the padding is ignored, not walked.
-    assert.deepEqual(assertIssued(res)['cnf'], { 'x5t#S256': x5t(a.cert) });
+    assertInvalidClient(await post('/token', { identity: { cert: chain, key: a.key }, form: cc({ client_id: 'acme-a' }) }));
+    assertIssued(await post('/token', { identity: { cert: a.chain!, key: a.key }, form: cc({ client_id: 'acme-a' }) }));
+  });
+
+  test('EX-05: a leaf over 16 KiB (right CA, right DN, padded with SANs) → 401 invalid_client', async () => {
+    const sans: SubjectAltName[] = Array.from({ length: 400 }, (_, i) => ({ type: 'dns', value: `padding-${i}-${'x'.repeat(40)}.acme.example` }));
+    const big = await asCredentials(await issueCertificate(await authority('acme'), { subject: 'CN=acme-a,O=acme', sans, usage: 'client' }));
+    assert.ok(new X509Certificate(big.cert).raw.length > 16 * 1024, 'the DER is over 16 KiB');
+    assertInvalidClient(await post('/token', { identity: big, form: cc({ client_id: 'acme-a' }) }));
   });
 
   test('EX-06: a pathological leaf (2 000 SANs, right CA and DN) is answered 401 invalid_client in bounded work, and the service keeps serving', async () => {
