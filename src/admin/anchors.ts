@@ -3,6 +3,7 @@ import { CertboundError } from '../core/certbound-error.ts';
 import type { CertificateAuthority } from '../core/model.ts';
 import { certificateFingerprint } from '../core/thumbprint.ts';
 import type { Store } from '../storage/store.ts';
+import { checkCrlSource } from '../server/crl-source.ts';
 
 /** A partner's trust anchor as operators see it. */
 export interface AnchorView {
@@ -30,16 +31,6 @@ const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g
 
 function invalid(message: string): CertboundError {
   return new CertboundError('ERR_CERTBOUND_INVALID_CERTIFICATE', message);
-}
-
-/** Checks a CRL source: an absolute file path or an http(s) URL without credentials. */
-export function assertCrlSource(source: string): void {
-  if (source.startsWith('/')) return;
-  if (URL.canParse(source)) {
-    const url = new URL(source);
-    if ((url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '') return;
-  }
-  throw new CertboundError('ERR_CERTBOUND_INVALID_INPUT', `CRL source '${source}' must be an absolute file path or an http(s) URL without credentials`);
 }
 
 /**
@@ -76,7 +67,7 @@ function chainsWithin(cert: X509Certificate, issuers: readonly X509Certificate[]
  * so no certificate can ever authenticate for two partners.
  */
 export async function importAnchors(store: Store, partnerId: string, pem: string, crlSource: string | null = null): Promise<AnchorView[]> {
-  if (crlSource !== null) assertCrlSource(crlSource);
+  if (crlSource !== null) await checkCrlSource(crlSource);
   const certs = parseCaBundle(pem);
   // A CRL is signed by one CA: a source given for a bundle would be wrong for all but one of them.
   if (crlSource !== null && certs.length > 1) {
@@ -127,7 +118,7 @@ export async function removeAnchor(store: Store, partnerId: string, fingerprint:
 
 /** Sets (or clears, with null) where an imported anchor's CRL is fetched from. */
 export async function setAnchorCrl(store: Store, partnerId: string, source: string | null, fingerprint?: string): Promise<AnchorView> {
-  if (source !== null) assertCrlSource(source);
+  if (source !== null) await checkCrlSource(source);
   let ca: CertificateAuthority;
   if (fingerprint !== undefined) ca = await findAnchor(store, partnerId, fingerprint);
   else {

@@ -23,9 +23,9 @@ const USAGE = `Usage: certbound partner <subcommand> [options] [--dir D] [--json
                                      the TLS trust set, its live tokens introspect inactive
   delete <id>                        only once it has no clients
   trust <id> --add-ca FILE [--crl SRC] | --remove-ca FINGERPRINT | --crl SRC|none [--ca-fingerprint FP]
-                                     manage imported trust anchors and their CRLs (SRC: absolute
-                                     file path or http(s) URL, refreshed periodically; when a
-                                     configured CRL cannot be had, its certificates are refused)
+                                     manage imported trust anchors and their CRLs (SRC: https URL or
+                                     absolute path of a regular file, refreshed periodically; when
+                                     a configured CRL cannot be had, its certificates are refused)
   revoke-tokens <id>                 revoke every live access token of the partner's clients
 
 Partner ids are 1-63 lowercase letters, digits, '.', '_' or '-'.

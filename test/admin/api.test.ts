@@ -2,6 +2,7 @@
 // call it, what each refusal looks like, and that every change is live on /token at once.
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -225,6 +226,20 @@ describe('admin API errors', () => {
     const metadata = await call('POST', '/v1/clients', { identity: alice, json: { client: 'c-dns', partner: 'acme', subject_kind: 'san_dns', subject_value: '*.acme.example' } });
     assert.equal(metadata.status, 400, metadata.text);
     assert.equal(metadata.json?.['error'], 'invalid_client_metadata');
+  });
+
+  test('a CRL source that is not a regular file or an https URL (a FIFO, a directory, http) is 400 ERR_CERTBOUND_INVALID_INPUT, and later changes still apply', async () => {
+    const fifo = join(world.dir, 'partner.crl.fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const crl of [fifo, world.dir, 'http://crl.example.com/acme.crl']) {
+      const res = await call('PUT', '/v1/partners/acme/crl', { identity: alice, json: { crl } });
+      assert.equal(res.status, 400, `${crl}: ${res.text}`);
+      assert.equal(res.json?.['error'], 'ERR_CERTBOUND_INVALID_INPUT');
+      assert.match(String(res.json?.['error_description']), /give an https URL or the absolute path of a regular file/);
+    }
+    // Before the fix the FIFO was stored, and the reload behind it never finished: this change hung.
+    const res = await call('POST', '/v1/partners', { identity: alice, json: { partner: 'after-fifo' } });
+    assert.equal(res.status, 200, res.text);
   });
 
   test('a certificate field takes PEM only: a server path is 400 invalid_client_metadata, never read (no 500, no file oracle)', async () => {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ import { issueCertificate, type IssuedLeaf } from '../../src/pki/issue.ts';
 import { derToPem, pkcs8ToPem } from '../../src/pki/keys.ts';
 import { authority, startWorld, type Harness } from '../helpers/world.ts';
 import { send, type Response } from '../helpers/https.ts';
-import { signCrl } from '../helpers/crl.ts';
+import { signCrl, startCrlServer, type CrlServer } from '../helpers/crl.ts';
 import { opensslDir, type OpensslDir } from '../pki/openssl.ts';
 
 const INVALID_CLIENT_BODY = '{"error":"invalid_client","error_description":"client authentication failed"}';
@@ -24,27 +24,34 @@ const NOT_FOUND_BODY = '{"error":"not_found","error_description":"no such endpoi
 
 let h: Harness;
 let platformCa: string;
-let crlServer: Server;
+let crlServer: CrlServer;
 let crlBase: string;
+/** CRL requests the server holds without answering (the path `/never.crl`). */
+const held: ServerResponse[] = [];
+let onHeld: (() => void) | undefined;
 /** What the CRL server answers for each path: the CRL bytes, or a status code. */
 const served = new Map<string, Uint8Array | number>();
 
 before(async () => {
-  h = await startWorld({ crlRefreshMs: 250 });
-  platformCa = (await authority('platform')).certPem;
-  crlServer = createServer((req, res) => {
+  crlServer = await startCrlServer((req, res) => {
+    if (req.url === '/never.crl') {
+      held.push(res);
+      onHeld?.();
+      return;
+    }
     const answer = served.get(req.url ?? '');
     if (answer === undefined) res.writeHead(404).end();
     else if (typeof answer === 'number') res.writeHead(answer).end();
     else res.writeHead(200, { 'content-type': 'application/pkix-crl' }).end(answer);
   });
-  await new Promise<void>((resolve) => crlServer.listen(0, '127.0.0.1', resolve));
-  crlBase = `http://127.0.0.1:${(crlServer.address() as AddressInfo).port}`;
+  crlBase = crlServer.base;
+  // A small fetch deadline, so that a source that never answers is given up on quickly here.
+  h = await startWorld({ crlRefreshMs: 250, crlFetchTimeoutMs: 1_000, crlFetchCa: [crlServer.ca] });
+  platformCa = (await authority('platform')).certPem;
 });
 after(async () => {
   await h.close();
-  crlServer.closeAllConnections();
-  await new Promise((resolve) => crlServer.close(resolve));
+  await crlServer.close();
 });
 
 /** A partner of its own CA, imported into certbound without its key, with a CRL source. */
@@ -117,15 +124,17 @@ describe('RFC 5280 §6.3: CRLs of imported partner CAs', () => {
     const [listed, unlisted] = [await partner.client('initech-listed'), await partner.client('initech-ok')];
     await writeFile(crlPath, await signCrl(partner.ca, { serials: [listed.serial] }));
     await h.service.reload();
+    await h.service.crlsFetched();
     assertInvalidClient(await token(listed));
     assert.equal((await token(unlisted)).status, 200);
   });
 
-  test('a CRL over HTTP (PEM): listed → 401, unlisted → 200; a newly published CRL takes effect on the next refresh', async () => {
+  test('a CRL over HTTPS (PEM): listed → 401, unlisted → 200; a newly published CRL takes effect on the next refresh', async () => {
     const partner = await importPartner('hooli', async () => `${crlBase}/hooli.crl`);
     const [listed, later] = [await partner.client('hooli-listed'), await partner.client('hooli-later')];
     served.set('/hooli.crl', new TextEncoder().encode(derToPem(await signCrl(partner.ca, { serials: [listed.serial] }), 'X509 CRL')));
     await h.service.reload();
+    await h.service.crlsFetched();
     assertInvalidClient(await token(listed));
     assert.equal((await token(later)).status, 200);
     served.set('/hooli.crl', await signCrl(partner.ca, { serials: [listed.serial, later.serial], thisUpdate: new Date(Date.now() - 1000) }));
@@ -140,7 +149,7 @@ describe('RFC 5280 §6.3: CRLs of imported partner CAs', () => {
     await new Promise((resolve) => closed.close(resolve));
     const impostor = await createRootCa({ commonName: 'umbrella-5 own root CA' });
     const sources: Record<string, (ca: CertifiedKey) => Promise<string>> = {
-      'umbrella-1': async () => `http://127.0.0.1:${deadPort}/crl`,
+      'umbrella-1': async () => `https://127.0.0.1:${deadPort}/crl`,
       'umbrella-2': async () => `${crlBase}/missing.crl`,
       'umbrella-3': async () => {
         const path = join(h.dir, 'garbage.crl');
@@ -161,6 +170,7 @@ describe('RFC 5280 §6.3: CRLs of imported partner CAs', () => {
     const clients = [];
     for (const [id, source] of Object.entries(sources)) clients.push(await (await importPartner(id, source)).client(`${id}-client`));
     await h.service.reload();
+    await h.service.crlsFetched();
     for (const client of clients) assertInvalidClient(await token(client));
   });
 
@@ -169,6 +179,7 @@ describe('RFC 5280 §6.3: CRLs of imported partner CAs', () => {
     const client = await partner.client('cyberdyne-client');
     served.set('/cyberdyne.crl', 503);
     await h.service.reload();
+    await h.service.crlsFetched();
     assertInvalidClient(await token(client));
     served.set('/cyberdyne.crl', await signCrl(partner.ca));
     // crlRefreshMs is 250 here: the timer's retry fetches it again well within the deadline.
@@ -179,6 +190,51 @@ describe('RFC 5280 §6.3: CRLs of imported partner CAs', () => {
       status = (await token(client)).status;
     }
     assert.equal(status, 200);
+  });
+});
+
+describe('a registry reload never waits for a CRL source', () => {
+  test('an https CRL source that does not answer: the reload applies at once (another client registered with it authenticates), the CA fails closed until its CRL arrives', { timeout: 30_000 }, async () => {
+    // A service of its own with a long fetch deadline: before the fix, reload() waited for the
+    // fetch (here: 60 s, beyond this test's timeout).
+    const slow = await startWorld({ crlFetchTimeoutMs: 60_000, crlFetchCa: [crlServer.ca] });
+    try {
+      const ca = await createRootCa({ commonName: 'soylent own root CA' });
+      const fingerprint = certificateFingerprint(new X509Certificate(ca.certPem).raw);
+      await slow.store.addPartner('soylent');
+      await slow.store.addAuthority({ id: `partner:soylent:${fingerprint}`, partnerId: 'soylent', certPem: ca.certPem, fingerprint, keyPkcs8: null, crlSource: `${crlBase}/never.crl` });
+      const leaf = await issueCertificate(ca, { subject: 'CN=soylent-client, O=soylent', usage: 'client' });
+      await registerClient(slow.store, { id: 'soylent-client', partnerId: 'soylent', subject: { kind: 'subject_dn', value: 'CN=soylent-client, O=soylent' } });
+      const { files } = await registerClient(slow.store, { id: 'initrode-new', partnerId: 'globex', issueCertTo: join(slow.dir, 'issued', 'initrode-new') });
+      const requested = new Promise<void>((resolve) => (onHeld = resolve));
+      await slow.service.reload();
+      await requested;
+      assert.equal(held.length, 1, 'the CRL request is held, unanswered');
+      const tokenOn = async (clientId: string, identity: { cert: string; key: string }) =>
+        send(`${slow.issuer}/token`, { ca: platformCa, identity, form: { grant_type: 'client_credentials', client_id: clientId } });
+      const fresh = await tokenOn('initrode-new', { cert: await readFile(files!.cert, 'utf8'), key: await readFile(files!.key!, 'utf8') });
+      assert.equal(fresh.status, 200, 'the reload applied while the CRL fetch is pending');
+      const soylent = { cert: leaf.certPem, key: pkcs8ToPem(leaf.keyPkcs8!) };
+      const refused = await tokenOn('soylent-client', soylent);
+      assert.equal(refused.status, 401);
+      assert.equal(refused.json?.['error'], 'invalid_client');
+      // The CRL state catches up: once the source answers, the CA's clients get in.
+      held.splice(0)[0]!.writeHead(200, { 'content-type': 'application/pkix-crl' }).end(await signCrl(ca));
+      await slow.service.crlsFetched();
+      assert.equal((await tokenOn('soylent-client', soylent)).status, 200);
+    } finally {
+      onHeld = undefined;
+      await slow.close();
+    }
+  });
+
+  test('a source that never answers is given up at the fetch deadline (1 s here): crlsFetched settles and the CA stays closed', async () => {
+    const partner = await importPartner('tyrell', async () => `${crlBase}/never.crl`);
+    const client = await partner.client('tyrell-client');
+    await h.service.reload();
+    await h.service.crlsFetched();
+    assertInvalidClient(await token(client));
+    for (const res of held.splice(0)) res.destroy();
   });
 });
 
