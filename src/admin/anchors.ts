@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { CertboundError } from '../core/certbound-error.ts';
 import type { CertificateAuthority } from '../core/model.ts';
 import { certificateFingerprint } from '../core/thumbprint.ts';
+import { printableSubject } from '../pki/cert-identity.ts';
 import type { Store } from '../storage/store.ts';
 import { checkCrlSource } from '../server/crl-source.ts';
 
@@ -21,7 +22,7 @@ export function anchorView(ca: CertificateAuthority): AnchorView {
   return {
     fingerprint: ca.fingerprint,
     kind: ca.keyPkcs8 ? 'certbound' : 'imported',
-    subject: x509.subject.replaceAll('\n', ', '),
+    subject: printableSubject(x509.raw),
     not_after: x509.validToDate.toISOString(),
     crl_source: ca.crlSource,
   };
@@ -49,7 +50,7 @@ export function parseCaBundle(pem: string, now = new Date()): X509Certificate[] 
     }
   });
   for (const cert of certs) {
-    const name = cert.subject.replaceAll('\n', ', ');
+    const name = printableSubject(cert.raw);
     if (!cert.ca) throw invalid(`'${name}' is not a CA certificate (basicConstraints cA is not set)`);
     if (cert.validToDate < now || cert.validFromDate > now) throw invalid(`'${name}' is not valid now (${cert.validFromDate.toISOString()} to ${cert.validToDate.toISOString()})`);
   }
@@ -77,7 +78,7 @@ export async function importAnchors(store: Store, partnerId: string, pem: string
   const own = existing.filter((ca) => ca.partnerId === partnerId).map((ca) => new X509Certificate(ca.certPem));
   for (const cert of certs) {
     if (!chainsWithin(cert, [...own, ...certs.filter((c) => c !== cert)])) {
-      throw invalid(`'${cert.subject.replaceAll('\n', ', ')}' is not self-signed and its issuer is not among the partner's anchors: import the chain up to its root`);
+      throw invalid(`'${printableSubject(cert.raw)}' is not self-signed and its issuer is not among the partner's anchors: import the chain up to its root`);
     }
     const fingerprint = certificateFingerprint(cert.raw);
     for (const ca of existing) {

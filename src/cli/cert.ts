@@ -65,7 +65,7 @@ ${ADMIN_TARGET_USAGE}`,
       show(io, values.json, signed, () =>
         values.out === undefined
           ? field(signed, 'chain_pem').trimEnd()
-          : `Certificate signed for partner '${values.partner}' (serial ${field(signed, 'serial')}, valid until ${field(signed, 'not_after')}), written to ${values.out}.`,
+          : `Certificate signed for partner '${values.partner}' (subject ${field(signed, 'subject')}, serial ${field(signed, 'serial')}, valid until ${field(signed, 'not_after')}), written to ${values.out}.`,
       );
       return 0;
     }
