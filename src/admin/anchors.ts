@@ -4,6 +4,7 @@ import type { CertificateAuthority } from '../core/model.ts';
 import { certificateFingerprint } from '../core/thumbprint.ts';
 import { printableSubject } from '../pki/cert-identity.ts';
 import type { Store } from '../storage/store.ts';
+import { crlPathOf } from '../server/crl-route.ts';
 import { checkCrlSource } from '../server/crl-source.ts';
 
 /** A partner's trust anchor as operators see it. */
@@ -14,6 +15,8 @@ export interface AnchorView {
   readonly subject: string;
   readonly not_after: string;
   readonly crl_source: string | null;
+  /** For the CA certbound holds: the path on the token service where its CRL is published. */
+  readonly crl_path: string | null;
 }
 
 /** How an anchor is shown: never its key. */
@@ -25,6 +28,7 @@ export function anchorView(ca: CertificateAuthority): AnchorView {
     subject: printableSubject(x509.raw),
     not_after: x509.validToDate.toISOString(),
     crl_source: ca.crlSource,
+    crl_path: ca.keyPkcs8 ? crlPathOf(ca.fingerprint) : null,
   };
 }
 

@@ -73,7 +73,7 @@ export const OPERATIONS: readonly Operation[] = [
   },
   {
     id: 'setAnchorCrl', method: 'PUT', path: '/v1/partners/{partner}/crl', changes: true,
-    summary: "Set (or clear, with null) the CRL source of one of the partner's imported CAs: a file path or an http(s) URL",
+    summary: "Set (or clear, with null) the CRL source of one of the partner's imported CAs: an https URL or the absolute path of a regular file",
     input: object({ crl: { type: ['string', 'null'], maxLength: 2048 }, fingerprint: string }, ['crl']),
     run: (ctx, i) => setAnchorCrl(ctx.store, str(i, 'partner'), optStr(i, 'crl') ?? null, optStr(i, 'fingerprint')),
   },

@@ -18,7 +18,7 @@ export const cert: Command = {
         the partner CA: the chain the client presents. Only for partners whose CA certbound holds.
   revoke (--serial HEX | --thumbprint X5T) [--reason keyCompromise|superseded|…]
         token requests with the certificate fail at once with invalid_client, and it is listed
-        on its partner CA's CRL (/pki/<partner-id>/crl). Tokens already bound to it stay valid
+        on its partner CA's CRL (/pki/crl/<CA fingerprint>, see partner show). Tokens already bound to it stay valid
         until they expire (RFC 8705 §6.3): revoke those with client revoke-tokens.
   list [--partner P]    certificates certbound issued, with their revocation state
 ${ADMIN_TARGET_USAGE}`,

@@ -9,6 +9,7 @@ import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { anchorView } from '../../src/admin/anchors.ts';
 import { registerClient } from '../../src/admin/clients.ts';
 import { certificateFingerprint, x5tS256 } from '../../src/core/thumbprint.ts';
 import { createRootCa, type CertifiedKey } from '../../src/pki/ca.ts';
@@ -94,8 +95,8 @@ function assertInvalidClient(res: Response): void {
 }
 
 /** A CRL response with its body as bytes (the JSON/text helper would mangle DER); no client certificate. */
-function getCrl(partner: string): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
-  const url = new URL(`${h.issuer}/pki/${partner}/crl`);
+function getCrl(path: string): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  const url = new URL(`${h.issuer}${path}`);
   return new Promise((resolve, reject) => {
     const req = httpsRequest({ host: '127.0.0.1', servername: url.hostname, port: url.port, path: url.pathname, ca: platformCa, agent: false }, (res) => {
       const chunks: Buffer[] = [];
@@ -106,6 +107,11 @@ function getCrl(partner: string): Promise<{ status: number; headers: IncomingHtt
     req.on('error', reject);
     req.end();
   });
+}
+
+/** Where the CRL of a partner's certbound-held CA is published: by the CA's fingerprint, never the partner id. */
+async function crlPathOf(partner: string): Promise<string> {
+  return `/pki/crl/${certificateFingerprint(new X509Certificate((await authority(partner)).certPem).raw)}`;
 }
 
 /** Waits until `check` holds (the service refreshes CRLs every 250 ms here). */
@@ -238,7 +244,7 @@ describe('a registry reload never waits for a CRL source', () => {
   });
 });
 
-describe('GET /pki/<partner>/crl: the CRL of a partner CA certbound holds', () => {
+describe('GET /pki/crl/<fingerprint>: the CRL of a partner CA certbound holds', () => {
   let ssl: OpensslDir;
   let acmeCa: { certPem: string };
   before(async () => {
@@ -249,7 +255,9 @@ describe('GET /pki/<partner>/crl: the CRL of a partner CA certbound holds', () =
   after(() => ssl.remove());
 
   test('RFC 5280 §5 / RFC 2585 §4.2: DER application/pkix-crl, without a client certificate, cacheable no longer than its nextUpdate; cached, not re-signed per request', async () => {
-    const [first, second] = [await getCrl('acme'), await getCrl('acme')];
+    const shown = anchorView((await h.store.getAuthority('partner:acme'))!);
+    assert.equal(shown.crl_path, await crlPathOf('acme'), 'partner show names the path, by fingerprint');
+    const [first, second] = [await getCrl(await crlPathOf('acme')), await getCrl(await crlPathOf('acme'))];
     assert.equal(first.status, 200);
     assert.equal(first.headers['content-type'], 'application/pkix-crl');
     const maxAge = Number(/^max-age=(\d+)$/.exec(String(first.headers['cache-control']))?.[1]);
@@ -274,7 +282,7 @@ describe('GET /pki/<partner>/crl: the CRL of a partner CA certbound holds', () =
     await ssl.write({ 'acme-crl.pem': pem });
     const verify = () =>
       ssl.openssl('verify', '-crl_check', '-CAfile', 'platform.pem', '-untrusted', 'acme-ca.pem', '-CRLfile', 'acme.crl.pem', 'acme-crl.pem');
-    const before = await getCrl('acme');
+    const before = await getCrl(await crlPathOf('acme'));
     await ssl.write({ 'acme.crl.pem': derToPem(before.body, 'X509 CRL') });
     const ok = await verify();
     assert.ok(ok.ok, ok.stderr);
@@ -288,7 +296,7 @@ describe('GET /pki/<partner>/crl: the CRL of a partner CA certbound holds', () =
       reason: 'keyCompromise',
     });
     await h.service.reload();
-    const after = await getCrl('acme');
+    const after = await getCrl(await crlPathOf('acme'));
     assert.equal(after.status, 200);
     await ssl.write({ 'acme.crl.pem': derToPem(after.body, 'X509 CRL') });
     const text = await ssl.openssl('crl', '-in', 'acme.crl.pem', '-noout', '-text');
@@ -302,21 +310,33 @@ describe('GET /pki/<partner>/crl: the CRL of a partner CA certbound holds', () =
     assert.ok(number(text.stdout) > number(beforeText.stdout), 'the cRLNumber grows');
   });
 
-  test('404 not_found: an unknown partner, a partner whose CA is imported, a disabled partner', async () => {
-    await importPartner('massive', async () => `${crlBase}/massive.crl`);
+  test('404 not_found, the same body as any unknown path: an unknown fingerprint, an imported CA, a disabled partner\'s CA, and the former /pki/<partner>/crl for a real or made-up partner (partner ids cannot be enumerated)', async () => {
+    const massive = await importPartner('massive', async () => `${crlBase}/massive.crl`);
     await h.store.setPartnerStatus('globex', 'disabled');
     await h.service.reload();
+    const acmePath = await crlPathOf('acme');
     try {
-      for (const partner of ['no-such-partner', 'massive', 'globex', '..', '%2e%2e']) {
-        const res = await getCrl(partner);
-        assert.equal(res.status, 404, partner);
-        assert.equal(res.body.toString(), NOT_FOUND_BODY, partner);
+      const paths = [
+        `/pki/crl/${'0'.repeat(64)}`,
+        `/pki/crl/${certificateFingerprint(new X509Certificate(massive.ca.certPem).raw)}`,
+        await crlPathOf('globex'),
+        acmePath.toUpperCase().replace('/PKI/CRL/', '/pki/crl/'),
+        '/pki/crl/..',
+        '/pki/acme/crl',
+        '/pki/no-such-partner/crl',
+        '/pki/%2e%2e/crl',
+      ];
+      for (const path of paths) {
+        const res = await getCrl(path);
+        assert.equal(res.status, 404, path);
+        assert.equal(res.body.toString(), NOT_FOUND_BODY, path);
         assert.match(String(res.headers['content-type']), /^application\/json/);
       }
     } finally {
       await h.store.setPartnerStatus('globex', 'active');
       await h.service.reload();
     }
-    assert.equal((await getCrl('globex')).status, 200, 'enabled again');
+    assert.equal((await getCrl(await crlPathOf('globex'))).status, 200, 'enabled again');
+    assert.equal((await getCrl(acmePath)).status, 200);
   });
 });
