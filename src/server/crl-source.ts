@@ -79,7 +79,25 @@ function deadline({ timeoutMs, signal }: CrlReadLimits): AbortSignal {
   return signal ? AbortSignal.any([timeout, signal]) : timeout;
 }
 
-async function readCrlFile(path: string, limits: CrlReadLimits): Promise<Uint8Array> {
+/**
+ * Reads a file within the deadline. The race matters beyond the FIFO case: an open or a read on
+ * a hung network mount blocks a thread-pool thread, and the cache must not wait with it.
+ */
+function readCrlFile(path: string, limits: CrlReadLimits): Promise<Uint8Array> {
+  const signal = deadline(limits);
+  const reading = readFileWithin(path, limits, signal);
+  const late = new Promise<never>((_resolve, reject) => {
+    const fail = () => reject(unavailable(`no answer within ${limits.timeoutMs} ms`));
+    if (signal.aborted) fail();
+    else signal.addEventListener('abort', fail, { once: true });
+  });
+  // Whichever loses is settled later with nobody waiting: not an unhandled rejection.
+  reading.catch(() => {});
+  late.catch(() => {});
+  return Promise.race([reading, late]);
+}
+
+async function readFileWithin(path: string, limits: CrlReadLimits, signal: AbortSignal): Promise<Uint8Array> {
   const { maxBytes } = limits;
   let handle;
   try {
@@ -93,7 +111,7 @@ async function readCrlFile(path: string, limits: CrlReadLimits): Promise<Uint8Ar
     const stats = await handle.stat();
     if (!stats.isFile()) throw unavailable('not a regular file');
     if (stats.size > maxBytes) throw unavailable(`larger than ${maxBytes} bytes`);
-    const bytes = await handle.readFile({ signal: deadline(limits) });
+    const bytes = await handle.readFile({ signal });
     // The file may have grown between stat and read.
     if (bytes.byteLength > maxBytes) throw unavailable(`larger than ${maxBytes} bytes`);
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
