@@ -3,8 +3,10 @@ import { CertboundError } from '../core/certbound-error.ts';
 import type { CertificateAuthority } from '../core/model.ts';
 import { certificateFingerprint } from '../core/thumbprint.ts';
 import type { Dn } from '../core/dn.ts';
-import { certIdentity } from '../pki/cert-identity.ts';
+import { certIdentity, printableSubject } from '../pki/cert-identity.ts';
 import type { Store } from '../storage/store.ts';
+import { crlPathOf } from '../server/crl-route.ts';
+import { checkCrlSource } from '../server/crl-source.ts';
 
 /** A partner's trust anchor as operators see it. */
 export interface AnchorView {
@@ -14,6 +16,8 @@ export interface AnchorView {
   readonly subject: string;
   readonly not_after: string;
   readonly crl_source: string | null;
+  /** For the CA certbound holds: the path on the token service where its CRL is published. */
+  readonly crl_path: string | null;
 }
 
 /** How an anchor is shown: never its key. */
@@ -22,9 +26,10 @@ export function anchorView(ca: CertificateAuthority): AnchorView {
   return {
     fingerprint: ca.fingerprint,
     kind: ca.keyPkcs8 ? 'certbound' : 'imported',
-    subject: x509.subject.replaceAll('\n', ', '),
+    subject: printableSubject(x509.raw),
     not_after: x509.validToDate.toISOString(),
     crl_source: ca.crlSource,
+    crl_path: ca.keyPkcs8 ? crlPathOf(ca.fingerprint) : null,
   };
 }
 
@@ -32,16 +37,6 @@ const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g
 
 function invalid(message: string): CertboundError {
   return new CertboundError('ERR_CERTBOUND_INVALID_CERTIFICATE', message);
-}
-
-/** Checks a CRL source: an absolute file path or an http(s) URL without credentials. */
-export function assertCrlSource(source: string): void {
-  if (source.startsWith('/')) return;
-  if (URL.canParse(source)) {
-    const url = new URL(source);
-    if ((url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '') return;
-  }
-  throw new CertboundError('ERR_CERTBOUND_INVALID_INPUT', `CRL source '${source}' must be an absolute file path or an http(s) URL without credentials`);
 }
 
 /**
@@ -60,7 +55,7 @@ export function parseCaBundle(pem: string, now = new Date()): X509Certificate[] 
     }
   });
   for (const cert of certs) {
-    const name = cert.subject.replaceAll('\n', ', ');
+    const name = printableSubject(cert.raw);
     if (!cert.ca) throw invalid(`'${name}' is not a CA certificate (basicConstraints cA is not set)`);
     if (cert.validToDate < now || cert.validFromDate > now) throw invalid(`'${name}' is not valid now (${cert.validFromDate.toISOString()} to ${cert.validToDate.toISOString()})`);
   }
@@ -90,7 +85,7 @@ function lookAlikeKey(dn: Dn): string {
  * any relying party that picks issuers by name.
  */
 export async function importAnchors(store: Store, partnerId: string, pem: string, crlSource: string | null = null): Promise<AnchorView[]> {
-  if (crlSource !== null) assertCrlSource(crlSource);
+  if (crlSource !== null) await checkCrlSource(crlSource);
   const certs = parseCaBundle(pem);
   // A CRL is signed by one CA: a source given for a bundle would be wrong for all but one of them.
   if (crlSource !== null && certs.length > 1) {
@@ -103,7 +98,7 @@ export async function importAnchors(store: Store, partnerId: string, pem: string
   );
   for (const cert of certs) {
     if (!chainsWithin(cert, [...own, ...certs.filter((c) => c !== cert)])) {
-      throw invalid(`'${cert.subject.replaceAll('\n', ', ')}' is not self-signed and its issuer is not among the partner's anchors: import the chain up to its root`);
+      throw invalid(`'${printableSubject(cert.raw)}' is not self-signed and its issuer is not among the partner's anchors: import the chain up to its root`);
     }
     const fingerprint = certificateFingerprint(cert.raw);
     for (const ca of existing) {
@@ -151,7 +146,7 @@ export async function removeAnchor(store: Store, partnerId: string, fingerprint:
 
 /** Sets (or clears, with null) where an imported anchor's CRL is fetched from. */
 export async function setAnchorCrl(store: Store, partnerId: string, source: string | null, fingerprint?: string): Promise<AnchorView> {
-  if (source !== null) assertCrlSource(source);
+  if (source !== null) await checkCrlSource(source);
   let ca: CertificateAuthority;
   if (fingerprint !== undefined) ca = await findAnchor(store, partnerId, fingerprint);
   else {

@@ -133,23 +133,27 @@ async function issueFor(store: Store, reg: ClientRegistration, method: AuthMetho
 }
 
 /**
- * Grants resources to a client of `partnerId`, registering unknown ones for that partner.
- * Checked inside the registration's transaction, so two registrations cannot both claim one.
+ * Checks the resources a client of `partnerId` names: each must be registered (`resource add`)
+ * and not another partner's. Checked inside the registration's transaction.
  */
 async function claimResources(tx: Store, uris: readonly string[], partnerId: string): Promise<void> {
   for (const uri of uris) {
     const known = await tx.getResource(uri);
+    // Never registered as a side effect: whoever named an API first would own it, and its real
+    // owner's `resource add --owner` would then be refused (squatting on an identifier).
+    if (!known) {
+      throw new CertboundError('ERR_CERTBOUND_NOT_FOUND', `resource '${uri}' is not registered: its owner registers it first with certbound resource add '${uri}' --owner ${partnerId}`);
+    }
     // Isolation: a partner's clients are never granted another partner's API.
     if (known && known.partnerId !== null && known.partnerId !== partnerId) {
       throw new CertboundError('ERR_CERTBOUND_FORBIDDEN', `resource '${uri}' belongs to another partner`);
     }
-    if (!known) await tx.addResource({ uri, partnerId });
   }
 }
 
 /**
  * Registers a client: validates the RFC 8705 metadata, makes or reads its certificate,
- * registers resources it names that are not known yet (owned by its partner), and stores it
+ * checks that the resources it names are registered and its partner's, and stores it
  * all in one transaction. Files of `--issue-cert` are written once the registration is stored.
  * @see https://www.rfc-editor.org/rfc/rfc8705#section-2.1.2
  */

@@ -13,6 +13,7 @@ import {
   showClient,
 } from './client-lifecycle.ts';
 import { registerClient } from './clients.ts';
+import { parseTimestamp } from '../core/timestamp.ts';
 import { InvalidAdminInput, opt, optStr, str, strList, type JsonSchema, type Operation } from './operation.ts';
 import { addPartner, deletePartner, getPartner, listPartners, setPartnerStatus, showPartner } from './partners.ts';
 import { addResource, grantResource, listResources, revokeGrant, showResource } from './resources.ts';
@@ -80,7 +81,7 @@ export const OPERATIONS: readonly Operation[] = [
   },
   {
     id: 'setAnchorCrl', method: 'PUT', path: '/v1/partners/{partner}/crl', changes: true,
-    summary: "Set (or clear, with null) the CRL source of one of the partner's imported CAs: a file path or an http(s) URL",
+    summary: "Set (or clear, with null) the CRL source of one of the partner's imported CAs: an https URL or the absolute path of a regular file",
     input: object({ crl: { type: ['string', 'null'], maxLength: 2048, pattern: NO_CONTROL }, fingerprint: id }, ['crl']),
     run: (ctx, i) => setAnchorCrl(ctx.store, str(i, 'partner'), optStr(i, 'crl') ?? null, optStr(i, 'fingerprint')),
   },
@@ -258,19 +259,22 @@ export const OPERATIONS: readonly Operation[] = [
     summary: 'Delete audit events older than a time or a duration back from now (retention)',
     input: object({ before: string }, ['before']),
     run: async (ctx, i) => {
-      const before = parseSince(str(i, 'before'));
+      const before = parseSince(str(i, 'before'), new Date(), 'before');
       return { before: before.toISOString(), deleted: await ctx.store.pruneAudit(before) };
     },
   },
 ];
 
-/** `--since`: an ISO 8601 time, or a duration back from now such as `30m`, `12h`, `7d`. */
-export function parseSince(value: string, now = new Date()): Date {
+/**
+ * `--since` / `--before`: an RFC 3339 time or ISO 8601 date (parsed strictly: no roll-over of
+ * impossible dates), or a duration back from now such as `30m`, `12h`, `7d`.
+ */
+export function parseSince(value: string, now = new Date(), name = 'since'): Date {
   const m = /^(\d{1,6})([smhd])$/.exec(value);
   if (m) return new Date(now.getTime() - Number(m[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd']);
-  const date = new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(date.getTime())) {
-    throw new InvalidAdminInput(`since '${value}' is neither an ISO 8601 time nor a duration like 30m, 12h, 7d`);
+  const date = parseTimestamp(value);
+  if (date === null) {
+    throw new InvalidAdminInput(`${name} '${value}' is neither an existing date or RFC 3339 time (2026-02-01, 2026-02-01T12:00:00Z) nor a duration like 30m, 12h, 7d`);
   }
   return date;
 }

@@ -18,7 +18,7 @@ export const cert: Command = {
         the partner CA: the chain the client presents. Only for partners whose CA certbound holds.
   revoke (--serial HEX | --thumbprint X5T) [--reason keyCompromise|superseded|…]
         token requests with the certificate fail at once with invalid_client, and it is listed
-        on its partner CA's CRL (/pki/<partner-id>/crl). Tokens already bound to it stay valid
+        on its partner CA's CRL (/pki/crl/<CA fingerprint>, see partner show). Tokens already bound to it stay valid
         until they expire (RFC 8705 §6.3): revoke those with client revoke-tokens.
   list [--partner P]    certificates certbound issued, with their revocation state
 ${ADMIN_TARGET_USAGE}`,
@@ -65,7 +65,7 @@ ${ADMIN_TARGET_USAGE}`,
       show(io, values.json, signed, () =>
         values.out === undefined
           ? field(signed, 'chain_pem').trimEnd()
-          : `Certificate signed for partner '${values.partner}' (serial ${field(signed, 'serial')}, valid until ${field(signed, 'not_after')}), written to ${values.out}.`,
+          : `Certificate signed for partner '${values.partner}' (subject ${field(signed, 'subject')}, serial ${field(signed, 'serial')}, valid until ${field(signed, 'not_after')}), written to ${values.out}.`,
       );
       return 0;
     }

@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { issueServerCertificate } from '../admin/certs.ts';
+import { addResource } from '../admin/resources.ts';
 import { registerClient, type ClientRegistration } from '../admin/clients.ts';
 import { initDataDir } from '../admin/init.ts';
 import { addPartner } from '../admin/partners.ts';
@@ -71,6 +72,9 @@ export async function createDemoWorld(dir: string, teardown: Teardown, signal: A
   const { files } = await initDataDir(store, dir);
   await addPartner(store, acme.partner);
   await addPartner(store, globex.partner);
+  // Each API is registered by its owner before a client names it.
+  await addResource(store, ordersAudience, acme.partner);
+  await addResource(store, billingAudience, globex.partner);
   const acmeId = await certificateClient(store, {
     id: acme.client, partnerId: acme.partner, authMethod: 'tls_client_auth', scope: acme.scope,
     resources: [ordersAudience], issueCertTo: join(dir, acme.client),

@@ -2,12 +2,12 @@ import { ADMIN_TARGET_USAGE } from './admin-target.ts';
 import { exactly, field, onTarget, parseAdmin, pemArgument, show } from './admin-command.ts';
 import { UsageError, type Command } from './context.ts';
 
-interface Anchor { fingerprint: string; kind: string; subject: string; not_after: string; crl_source: string | null }
+interface Anchor { fingerprint: string; kind: string; subject: string; not_after: string; crl_source: string | null; crl_path?: string | null }
 interface PartnerView { id: string; status: string; anchors: Anchor[]; clients: string[]; resources: string[] }
 
 function describe(p: PartnerView): string {
   const lines = [`Partner '${p.id}' (${p.status})`];
-  for (const a of p.anchors) lines.push(`  anchor    ${a.fingerprint.slice(0, 16)}… ${a.kind} ${a.subject} until ${a.not_after}${a.crl_source ? ` crl ${a.crl_source}` : ''}`);
+  for (const a of p.anchors) lines.push(`  anchor    ${a.fingerprint.slice(0, 16)}… ${a.kind} ${a.subject} until ${a.not_after}${a.crl_source ? ` crl ${a.crl_source}` : ''}${a.crl_path ? ` crl ${a.crl_path}` : ''}`);
   lines.push(`  clients   ${p.clients.join(', ') || '(none)'}`, `  resources ${p.resources.join(', ') || '(none)'}`);
   return lines.join('\n');
 }
@@ -23,9 +23,9 @@ const USAGE = `Usage: certbound partner <subcommand> [options] [--dir D] [--json
                                      the TLS trust set, its live tokens introspect inactive
   delete <id>                        only once it has no clients
   trust <id> --add-ca FILE [--crl SRC] | --remove-ca FINGERPRINT | --crl SRC|none [--ca-fingerprint FP]
-                                     manage imported trust anchors and their CRLs (SRC: absolute
-                                     file path or http(s) URL, refreshed periodically; when a
-                                     configured CRL cannot be had, its certificates are refused)
+                                     manage imported trust anchors and their CRLs (SRC: https URL or
+                                     absolute path of a regular file, refreshed periodically; when
+                                     a configured CRL cannot be had, its certificates are refused)
   revoke-tokens <id>                 revoke every live access token of the partner's clients
 
 Partner ids are 1-63 lowercase letters, digits, '.', '_' or '-'.

@@ -18,7 +18,7 @@ export const ERROR_CODES = {
   ERR_CERTBOUND_PARTNER_ANCHOR_CONFLICT: "A CA to import has the same subject as a CA already trusted for another partner or the platform (a look-alike anchor).",
   ERR_CERTBOUND_DATABASE_UNAVAILABLE: 'The PostgreSQL server could not be reached or refused the connection (address, credentials, TLS).',
   ERR_CERTBOUND_INVALID_CRL: 'A CRL is malformed, not issued and signed by the CA it is configured for, not valid yet, past its nextUpdate, or has a critical extension certbound does not process.',
-  ERR_CERTBOUND_CRL_UNAVAILABLE: 'A CRL source could not be read: missing file, unreachable server, timeout, an answer other than 200, or larger than 10 MiB.',
+  ERR_CERTBOUND_CRL_UNAVAILABLE: 'A CRL source could not be read: missing file, not a regular file, not an https URL, unreachable server, no answer within 5 s, an answer other than 200, or larger than 10 MiB.',
   ERR_CERTBOUND_ADMIN_REFUSED: 'The admin API refused the certificate: none was presented, it is not a registered administrator certificate, or it is outside its validity period.',
   ERR_CERTBOUND_ADMIN_UNAVAILABLE: 'The admin API could not be reached (connection refused, TLS failure, timeout), did not answer as a certbound admin API, or failed with a server error.',
 } as const;

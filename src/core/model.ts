@@ -107,7 +107,7 @@ export interface CertificateAuthority {
   readonly fingerprint: string;
   /** PKCS#8 DER of the CA's private key, or null for a CA imported without its key. */
   readonly keyPkcs8: Uint8Array | null;
-  /** Where an imported CA's CRL is fetched from (file path or http(s) URL), or null. */
+  /** Where an imported CA's CRL is fetched from (an https URL or a regular file's absolute path), or null. */
   readonly crlSource: string | null;
   readonly createdAt: Date;
 }

@@ -24,7 +24,7 @@ import {
   Version,
 } from '@peculiar/asn1-x509';
 import { decodeDerString, readTlv } from '../core/der-string.ts';
-import { opaqueAvaValue, type Ava, type Dn } from '../core/dn.ts';
+import { formatDn, opaqueAvaValue, type Ava, type Dn } from '../core/dn.ts';
 import { parseIp } from '../core/ip.ts';
 import type { CertIdentity } from '../core/subject-match.ts';
 
@@ -162,5 +162,33 @@ export function certIdentity(der: Uint8Array): CertIdentity {
   } catch (err) {
     if (err instanceof TypeError && 'code' in err) throw err;
     throw invalid('certificate extensions are malformed', err);
+  }
+}
+
+/**
+ * A DER Name (a certificate's or a CSR's subject) as the RFC 4514 string certbound prints
+ * everywhere: most specific RDN first (`CN=acme-orders,O=acme`), the form `client add
+ * --subject-dn` takes. OpenSSL's one-line form and X509Certificate#subject list the RDNs the
+ * other way round; pasted as a subject DN, that names a different DN.
+ * @see https://www.rfc-editor.org/rfc/rfc4514#section-2.1
+ */
+export function printableName(nameDer: ArrayBuffer | Uint8Array): string {
+  const der = nameDer instanceof Uint8Array ? nameDer : new Uint8Array(nameDer);
+  if (readTlv(der) === null) throw invalid('name is not a single DER element');
+  try {
+    return formatDn(decodeSubject(AsnParser.parse(der, RawName)));
+  } catch (err) {
+    throw invalid('name is not a valid DER X.501 Name', err);
+  }
+}
+
+/** The subject of a DER certificate, printed as {@link printableName} does. */
+export function printableSubject(certDer: Uint8Array): string {
+  // The subject only: a printable name does not depend on the extensions being well formed.
+  if (certDer.length === 0 || certDer.length > MAX_DER || readTlv(certDer) === null) throw invalid('certificate is not a single DER element');
+  try {
+    return formatDn(decodeSubject(AsnParser.parse(certDer, IdentityCertificate).tbsCertificate.subject));
+  } catch (err) {
+    throw invalid('certificate is not valid DER X.509', err);
   }
 }

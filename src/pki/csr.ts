@@ -1,8 +1,9 @@
+import { printableName } from './cert-identity.ts';
 import { Pkcs10CertificateRequest } from './x509.ts';
 
 /** What a verified certificate signing request asks for. */
 export interface VerifiedCsr {
-  /** The requested subject, RFC 4514, for display. */
+  /** The requested subject, RFC 4514 (most specific RDN first), for display. */
   readonly subject: string;
   /** The requested subject's DER, copied as is into the certificate. */
   readonly subjectDer: ArrayBuffer;
@@ -41,5 +42,6 @@ export async function verifyCsr(input: string | Uint8Array): Promise<VerifiedCsr
   if (!ok) throw new InvalidCsr('the CSR signature does not verify: it was not signed with the key it carries');
   const { modulusLength } = publicKey.algorithm as { modulusLength?: number };
   if (modulusLength !== undefined && modulusLength < 2048) throw new InvalidCsr(`an RSA key of ${modulusLength} bits is too weak: use at least 2048`);
-  return { subject: csr.subject, subjectDer: csr.subjectName.toArrayBuffer(), publicKey };
+  const subjectDer = csr.subjectName.toArrayBuffer();
+  return { subject: printableName(subjectDer), subjectDer, publicKey };
 }

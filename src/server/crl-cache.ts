@@ -6,15 +6,17 @@
 import type { Logger } from 'pino';
 import { CertboundError } from '../core/certbound-error.ts';
 import { parseCrl, type ParsedCrl } from '../pki/crl-parse.ts';
-import { describeCrlSource, MAX_CRL_BYTES, readCrlSource } from './crl-source.ts';
+import { CRL_FETCH_TIMEOUT_MS, describeCrlSource, MAX_CRL_BYTES, readCrlSource } from './crl-source.ts';
 import type { Anchor, RevocationLists } from './registry.ts';
 
 /** How the cache fetches and refreshes. */
 export interface CrlCacheOptions {
   /** How often each CRL is fetched again; 5 minutes by default. */
   readonly refreshMs?: number;
-  /** How long one fetch may take; 10 seconds by default. */
+  /** How long one fetch may take; 5 seconds by default. */
   readonly fetchTimeoutMs?: number;
+  /** CA certificates (PEM) trusted for https sources besides Node's bundled roots. */
+  readonly fetchCa?: readonly string[];
   /** The largest CRL accepted; 10 MiB by default. */
   readonly maxBytes?: number;
   readonly logger?: Pick<Logger, 'warn'> | undefined;
@@ -24,7 +26,11 @@ export interface CrlCacheOptions {
 
 /** The CRLs of the anchors that have a CRL source. */
 export interface CrlCache extends RevocationLists {
-  /** Makes these the anchors whose CRLs are kept; fetches those not held yet, not valid or due, and waits for them. */
+  /**
+   * Makes these the anchors whose CRLs are kept and starts fetching the new sources; the
+   * promise settles when those fetches are done (each within the fetch deadline). The token
+   * service does not wait for it on a reload: the anchor fails closed until its CRL is at hand.
+   */
   sync(anchors: Iterable<Anchor>): Promise<void>;
   /** Fetches every CRL again now, and waits. */
   refresh(): Promise<void>;
@@ -56,7 +62,7 @@ const keyOf = (fingerprint: string, source: string) => `${fingerprint}\n${source
  */
 export function createCrlCache(options: CrlCacheOptions = {}): CrlCache {
   const refreshMs = options.refreshMs ?? 300_000;
-  const timeoutMs = options.fetchTimeoutMs ?? 10_000;
+  const timeoutMs = options.fetchTimeoutMs ?? CRL_FETCH_TIMEOUT_MS;
   const maxBytes = options.maxBytes ?? MAX_CRL_BYTES;
   if (!(refreshMs > 0) || !(timeoutMs > 0) || !(maxBytes > 0)) {
     throw Object.assign(new RangeError('refreshMs, fetchTimeoutMs and maxBytes must be positive'), { code: 'ERR_OUT_OF_RANGE' });
@@ -72,7 +78,7 @@ export function createCrlCache(options: CrlCacheOptions = {}): CrlCache {
   const fetchEntry = (entry: Entry): Promise<void> => {
     entry.inflight ??= (async () => {
       try {
-        const bytes = await readCrlSource(entry.source, { timeoutMs, maxBytes, signal: closing.signal });
+        const bytes = await readCrlSource(entry.source, { timeoutMs, maxBytes, signal: closing.signal, ...(options.fetchCa ? { ca: options.fetchCa } : {}) });
         const crl = await parseCrl(bytes, entry.anchor.x509, now());
         // A stale mirror must not roll back to an older list than the one held.
         if (entry.crl === null || crl.thisUpdate.getTime() >= entry.crl.thisUpdate.getTime()) entry.crl = crl;

@@ -61,6 +61,10 @@ export interface TokenServiceOptions {
    * event. `certbound serve` keeps 90 days by default (`--audit-retention`).
    */
   readonly auditRetentionMs?: number;
+  /** How long one CRL fetch or file read may take (ms); 5 seconds by default. */
+  readonly crlFetchTimeoutMs?: number;
+  /** CA certificates (PEM) trusted for https CRL sources besides Node's bundled roots. */
+  readonly crlFetchCa?: readonly string[];
   /** Clock, for tests. */
   readonly now?: () => Date;
 }
@@ -74,8 +78,14 @@ export interface TokenService {
   readonly port: number;
   /** Its Prometheus metrics, for a metrics listener (startMetricsListener), never served on the token port; the admin API counts its refused handshakes here too. */
   readonly metrics: ServiceMetrics;
-  /** Re-reads clients, partners, CAs and keys from the store and applies them to new requests and handshakes. */
+  /**
+   * Re-reads clients, partners, CAs and keys from the store and applies them to new requests
+   * and handshakes. It never waits for a CRL source: a new one is fetched in the background
+   * and its CA's clients are refused until it is at hand.
+   */
   reload(): Promise<void>;
+  /** Settles when the CRL fetches started by the start and the reloads so far are done (each within its deadline). */
+  crlsFetched(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -104,12 +114,16 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
   }
   const crls = createCrlCache({
     ...(options.crlRefreshMs === undefined ? {} : { refreshMs: options.crlRefreshMs }),
+    ...(options.crlFetchTimeoutMs === undefined ? {} : { fetchTimeoutMs: options.crlFetchTimeoutMs }),
+    ...(options.crlFetchCa === undefined ? {} : { fetchCa: options.crlFetchCa }),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
   const registry = await loadRegistry(store, crls);
-  // Fail closed from the first request, but not for want of trying: configured CRLs are fetched before serving.
-  await crls.sync([...registry.anchors.values()].flat());
+  // Fail closed from the first request, but not for want of trying: configured CRLs are fetched
+  // before serving, each within the fetch deadline.
+  let crlsFetched = crls.sync([...registry.anchors.values()].flat());
+  await crlsFetched;
   const state: ServiceState = {
     registry,
     keys: await loadKeys(store),
@@ -159,7 +173,9 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
   const load = async () => {
     const registry = await loadRegistry(store, crls);
     const keys = await loadKeys(store);
-    await crls.sync([...registry.anchors.values()].flat());
+    // Not awaited: a slow or dead CRL source must never hold up a registry change (or a
+    // shutdown behind it); sync never rejects, and the anchor fails closed until its CRL is read.
+    crlsFetched = Promise.all([crlsFetched, crls.sync([...registry.anchors.values()].flat())]).then(() => {});
     // Handshakes from now on ask for and validate against the new CA set; open connections stay.
     server.setSecureContext({ ...https, ca: [...listenerCas(registry)], ...TLS_POLICY });
     state.registry = registry;
@@ -180,6 +196,7 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     port: address.port,
     metrics,
     reload,
+    crlsFetched: () => crlsFetched,
     async close() {
       stopWatching();
       retention?.stop();

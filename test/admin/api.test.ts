@@ -2,6 +2,7 @@
 // call it, what each refusal looks like, and that every change is live on /token at once.
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -233,6 +234,43 @@ describe('admin API errors', () => {
     const metadata = await call('POST', '/v1/clients', { identity: alice, json: { client: 'c-dns', partner: 'acme', subject_kind: 'san_dns', subject_value: '*.acme.example' } });
     assert.equal(metadata.status, 400, metadata.text);
     assert.equal(metadata.json?.['error'], 'invalid_client_metadata');
+  });
+
+  test('audit times are parsed strictly: since=2026-02-30 and prune before=2026-02-30 are 400 ERR_CERTBOUND_INVALID_INPUT naming the value, not 2 March', async () => {
+    for (const [method, path, name] of [['GET', '/v1/audit?since=2026-02-30', 'since'], ['DELETE', '/v1/audit?before=2026-02-30', 'before'], ['GET', '/v1/audit?since=2026-02-01T12:00:00', 'since']] as const) {
+      const res = await call(method, path, { identity: alice });
+      assert.equal(res.status, 400, `${method} ${path}: ${res.text}`);
+      assert.equal(res.json?.['error'], 'ERR_CERTBOUND_INVALID_INPUT');
+      assert.match(String(res.json?.['error_description']), new RegExp(`^${name} '2026-02-(30|01T12:00:00)' is neither an existing date or RFC 3339 time`));
+    }
+    const ok = await call('GET', '/v1/audit?since=2026-02-28T23:00:00%2B01:00&limit=1', { identity: alice });
+    assert.equal(ok.status, 200, ok.text);
+  });
+
+  test('no squatting: a client naming an unregistered API is 404 ERR_CERTBOUND_NOT_FOUND with the command to run, and registers nothing', async () => {
+    const uri = 'https://payments.globex.example/';
+    const res = await call('POST', '/v1/clients', { identity: alice, json: { client: 'acme-squat', partner: 'acme', subject_kind: 'san_dns', subject_value: 'squat.acme.example', resources: [uri] } });
+    assert.equal(res.status, 404, res.text);
+    assert.equal(res.json?.['error'], 'ERR_CERTBOUND_NOT_FOUND');
+    assert.equal(res.json?.['error_description'], `resource '${uri}' is not registered: its owner registers it first with certbound resource add '${uri}' --owner acme`);
+    assert.equal(await world.store.getResource(uri), null);
+    const owned = await call('POST', '/v1/resources', { identity: alice, json: { resource: uri, owner: 'globex' } });
+    assert.equal(owned.status, 200, owned.text);
+    assert.equal(owned.json?.['owner'], 'globex');
+  });
+
+  test('a CRL source that is not a regular file or an https URL (a FIFO, a directory, http) is 400 ERR_CERTBOUND_INVALID_INPUT, and later changes still apply', async () => {
+    const fifo = join(world.dir, 'partner.crl.fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const crl of [fifo, world.dir, 'http://crl.example.com/acme.crl']) {
+      const res = await call('PUT', '/v1/partners/acme/crl', { identity: alice, json: { crl } });
+      assert.equal(res.status, 400, `${crl}: ${res.text}`);
+      assert.equal(res.json?.['error'], 'ERR_CERTBOUND_INVALID_INPUT');
+      assert.match(String(res.json?.['error_description']), /give an https URL or the absolute path of a regular file/);
+    }
+    // Before the fix the FIFO was stored, and the reload behind it never finished: this change hung.
+    const res = await call('POST', '/v1/partners', { identity: alice, json: { partner: 'after-fifo' } });
+    assert.equal(res.status, 200, res.text);
   });
 
   test('a certificate field takes PEM only: a server path is 400 invalid_client_metadata, never read (no 500, no file oracle)', async () => {

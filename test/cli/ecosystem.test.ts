@@ -119,6 +119,10 @@ describe('certbound resource, cert, audit on a data directory', () => {
     assert.deepEqual(after.map((e) => e.event), ['admin.pruneAudit']);
     const bad = await run('audit', '--since', 'yesterday');
     assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /neither an ISO 8601 time nor a duration/);
+    assert.match(bad.stderr, /since 'yesterday' is neither an existing date or RFC 3339 time/);
+    // Strict dates: 30 February is an error naming the value, not 2 March.
+    const impossible = await run('audit', 'prune', '--before', '2026-02-30');
+    assert.equal(impossible.code, 1);
+    assert.match(impossible.stderr, /before '2026-02-30' is neither an existing date or RFC 3339 time/);
   });
 });

@@ -229,11 +229,21 @@ describe('certbound client add', () => {
     assert.deepEqual(out['introspects'], [API.acmeOrders]);
   });
 
-  test('an unknown resource is registered for the client\'s partner, and another partner cannot be granted it', async () => {
-    const uri = 'https://new.acme.example/api';
-    json(await run('client', 'add', 'res-1', '--partner', 'acme', '--san-dns', 'res-1.acme.example', '--resource', uri, '--json'));
-    assert.equal((await withStore((store) => store.getResource(uri)))?.partnerId, 'acme');
-    refused(await run('client', 'add', 'res-g', '--partner', 'globex', '--san-dns', 'res-g.globex.example', '--resource', uri), 1, /resource 'https:\/\/new\.acme\.example\/api' belongs to another partner/);
+  test('no squatting: client add --resource of an unknown API registers nothing and names the command to run; its real owner then registers it', async () => {
+    const uri = 'https://new.globex.example/api';
+    // acme names globex's future API first: before the fix acme owned it, and globex's resource add was refused.
+    refused(
+      await run('client', 'add', 'res-1', '--partner', 'acme', '--san-dns', 'res-1.acme.example', '--resource', uri),
+      1,
+      /resource 'https:\/\/new\.globex\.example\/api' is not registered: its owner registers it first with certbound resource add 'https:\/\/new\.globex\.example\/api' --owner acme/,
+    );
+    refused(await run('client', 'add', 'res-2', '--partner', 'acme', '--san-dns', 'res-2.acme.example', '--introspects', uri), 1, /is not registered/);
+    assert.equal(await withStore((store) => store.getResource(uri)), null, 'nothing registered');
+    assert.equal(await withStore((store) => store.getClient('res-1')), null, 'no client either');
+    const owned = json(await run('resource', 'add', uri, '--owner', 'globex', '--json'));
+    assert.equal(owned['owner'], 'globex');
+    json(await run('client', 'add', 'res-g', '--partner', 'globex', '--san-dns', 'res-g.globex.example', '--resource', uri, '--json'));
+    refused(await run('client', 'add', 'res-1', '--partner', 'acme', '--san-dns', 'res-1.acme.example', '--resource', uri), 1, /belongs to another partner/);
   });
 
   test('a resource of another partner exits 1, writes no files and registers nothing', async () => {

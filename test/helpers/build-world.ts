@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { registerClient } from '../../src/admin/clients.ts';
 import { initDataDir } from '../../src/admin/init.ts';
 import { addPartner } from '../../src/admin/partners.ts';
+import { addResource } from '../../src/admin/resources.ts';
 import { pkcs8ToPem } from '../../src/pki/keys.ts';
 import { openStore } from '../../src/storage/open.ts';
 
@@ -37,6 +38,10 @@ export async function buildWorld(root: string): Promise<WorldManifest> {
   try {
     await initDataDir(store, template);
     for (const partner of ['acme', 'globex']) await addPartner(store, partner);
+    // APIs are registered by their owners; a client's resources name registered ones.
+    await addResource(store, API.acmeOrders, 'acme');
+    await addResource(store, API.acmeBilling, 'acme');
+    await addResource(store, API.globex, 'globex');
     const add = async (reg: Parameters<typeof registerClient>[1]) => {
       const out = join(root, 'clients', reg.id);
       const result = await registerClient(store, { ...reg, ...(reg.issueCertTo === undefined ? {} : { issueCertTo: out }) });

@@ -2,8 +2,9 @@
 // kept when a refresh fails, when a CRL expires, and what the warnings say (never a secret).
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +13,9 @@ import { certificateFingerprint } from '../../src/core/thumbprint.ts';
 import { createRootCa, type CertifiedKey } from '../../src/pki/ca.ts';
 import { derToPem } from '../../src/pki/keys.ts';
 import { createCrlCache, type CrlCacheOptions } from '../../src/server/crl-cache.ts';
+import { checkCrlSource } from '../../src/server/crl-source.ts';
 import type { Anchor } from '../../src/server/registry.ts';
-import { DAY_MS, signCrl } from '../helpers/crl.ts';
+import { DAY_MS, signCrl, startCrlServer, type CrlServer } from '../helpers/crl.ts';
 
 /** One warning the cache logged. */
 interface Warning {
@@ -23,7 +25,7 @@ interface Warning {
 
 let dir: string;
 let ca: CertifiedKey;
-let server: Server;
+let server: CrlServer;
 let base: string;
 /** What the HTTP server answers, per path. */
 const routes = new Map<string, (res: ServerResponse) => void>();
@@ -31,17 +33,15 @@ const routes = new Map<string, (res: ServerResponse) => void>();
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'certbound-crl-cache-'));
   ca = await createRootCa({ commonName: 'partner own root CA' });
-  server = createServer((req, res) => {
-    const route = routes.get(new URL(req.url ?? '/', 'http://x').pathname);
+  server = await startCrlServer((req, res) => {
+    const route = routes.get(new URL(req.url ?? '/', 'https://x').pathname);
     if (route) route(res);
     else res.writeHead(404).end();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = server.base;
 });
 after(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -54,7 +54,7 @@ function anchorOf(certifiedKey: CertifiedKey, crlSource: string | null): Anchor 
 function cacheWithLog(options: CrlCacheOptions = {}) {
   const warnings: Warning[] = [];
   const logger = { warn: (obj: Record<string, unknown>, msg: string) => void warnings.push({ obj, msg }) };
-  const cache = createCrlCache({ logger: logger as unknown as NonNullable<CrlCacheOptions['logger']>, ...options });
+  const cache = createCrlCache({ logger: logger as unknown as NonNullable<CrlCacheOptions['logger']>, fetchCa: [server.ca], ...options });
   return { cache, warnings };
 }
 
@@ -94,7 +94,7 @@ describe('fetching and answering', () => {
     const sources = {
       missing: join(dir, 'no-such.crl'),
       http500: `${base}/500.crl`,
-      unreachable: `http://127.0.0.1:${closedPort}/crl`,
+      unreachable: `https://127.0.0.1:${closedPort}/crl`,
       garbage: await crlFile('not a CRL'),
       otherCa: await crlFile(await signCrl(other)),
     };
@@ -179,12 +179,50 @@ describe('fetching and answering', () => {
   test('a URL is logged without its userinfo, query or fragment', async () => {
     routes.set('/secret.crl', (res) => res.writeHead(404).end());
     const { cache, warnings } = cacheWithLog();
-    const source = `http://user:hunter2@127.0.0.1:${new URL(base).port}/secret.crl?token=query-secret#fragment-secret`;
+    const source = `https://user:hunter2@127.0.0.1:${new URL(base).port}/secret.crl?token=query-secret#fragment-secret`;
     await cache.sync([anchorOf(ca, source)]);
     assert.equal(warnings.length, 1);
     const line = JSON.stringify(warnings);
     assert.equal(warnings[0]?.obj['source'], `${base}/secret.crl`);
     for (const secret of ['hunter2', 'user', 'token', 'query-secret', 'fragment-secret']) assert.ok(!line.includes(secret), secret);
+    cache.close();
+  });
+});
+
+describe('sources that are not a regular file or an https URL', () => {
+  test('refused when configured: a FIFO, a directory, a symlink to a FIFO, a device, a missing file, a relative path, http, ftp, an https URL with credentials', async () => {
+    const fifo = join(dir, 'configured.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const folder = join(dir, 'a-directory');
+    await mkdir(folder);
+    const link = join(dir, 'link-to-fifo.crl');
+    await symlink(fifo, link);
+    const refused = [fifo, folder, link, '/dev/zero', join(dir, 'missing.crl'), 'relative.crl', `http://127.0.0.1:1/ca.crl`, 'ftp://example.com/ca.crl', `https://u:p@127.0.0.1:1/ca.crl`, 'file:///etc/hostname'];
+    for (const source of refused) {
+      await assert.rejects(checkCrlSource(source), (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'ERR_CERTBOUND_INVALID_INPUT', source);
+        assert.match(err.message, /give an https URL or the absolute path of a regular file/);
+        assert.ok(!err.message.includes(':p@'), 'no credentials echoed');
+        return true;
+      });
+    }
+    await checkCrlSource(await crlFile(await signCrl(ca)));
+    await checkCrlSource(`${base}/any.crl`);
+  });
+
+  test('a FIFO already stored as a source (configured before the check) is refused at read time at once, without a writer ever opening it', async () => {
+    const fifo = join(dir, 'stored.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const { cache, warnings } = cacheWithLog();
+    const anchors = [anchorOf(ca, fifo), anchorOf(ca, dir), anchorOf(ca, `${base.replace('https:', 'http:')}/plain.crl`)];
+    // Before the fix the open() of the FIFO never returned: this sync (and every reload behind it) hung.
+    await cache.sync(anchors);
+    for (const anchor of anchors) assert.equal(cache.revokedSerials(anchor), null);
+    assert.deepEqual(warnings.map((w) => w.obj['reason']).sort(), [
+      'CRL source unavailable: not a regular file',
+      'CRL source unavailable: not a regular file',
+      'CRL source unavailable: not an https URL or an absolute file path',
+    ]);
     cache.close();
   });
 });

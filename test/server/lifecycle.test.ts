@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { registerClient } from '../../src/admin/clients.ts';
+import { addResource } from '../../src/admin/resources.ts';
 import { issueCertificate } from '../../src/pki/issue.ts';
 import { createSelfSignedCertificate } from '../../src/pki/self-signed.ts';
 import { KeySet } from '../../src/server/access-tokens.ts';
@@ -71,6 +72,7 @@ describe('LC-06 / RFC 7662 §2.2: introspection never crosses partners', () => {
   after(() => h.close());
 
   test('LC-06: a globex client registered to introspect the issuer sees acme-noaud\'s default-audience token as exactly {"active":false}; its owner sees it active', async () => {
+    await addResource(h.store, h.issuer, 'globex');
     const globexIx = await addCertificateClient(h, { id: 'globex-ix', partnerId: 'globex', introspects: [h.issuer] });
     const token = await tokenFor(h, 'acme-noaud');
     assert.equal(jwtPayload(token)['aud'], h.issuer, 'a client without resources gets the issuer as audience');
@@ -99,9 +101,10 @@ describe('LC-06 / RFC 7662 §2.2: introspection never crosses partners', () => {
   });
 
   test('RFC 7662 §2.2: a token for the default audience is its owner\'s alone, even to a same-partner client registered to introspect the issuer', async () => {
-    // The issuer resource is globex's in the harness above (claimed by globex-ix): this needs a world of its own.
+    // The issuer resource is globex's in the harness above: this needs a world of its own.
     const own = await startWorld();
     try {
+      await addResource(own.store, own.issuer, 'acme');
       const acmeIx = await addCertificateClient(own, { id: 'acme-ix', partnerId: 'acme', introspects: [own.issuer] });
       const token = await tokenFor(own, 'acme-noaud');
       assertInactive(await introspectAs(own, 'acme-ix', acmeIx, token));
