@@ -60,24 +60,37 @@ function mismatch(found: string, kek: KeyEncryptionKey, where: string): KeyUnwra
 
 /**
  * Checks that every wrapped key of the store is under `kek` (ERR_CERTBOUND_KEK_MISMATCH
- * otherwise), and wraps, in one transaction, any key still stored as plaintext PKCS#8 (a data
- * directory from before keys were wrapped). `where` says where the KEK came from, for the error.
- * Returns how many keys it sealed.
+ * otherwise) and, for a store from before keys were wrapped — every key in the clear — wraps
+ * them all in one transaction. A key in the clear beside wrapped ones was not written by
+ * certbound (someone with write access to the database planting a key): it is refused, never
+ * sealed. `where` says where the KEK came from, for the error. Returns how many keys it sealed.
  */
 export async function sealStoredKeys(db: Database, kek: KeyEncryptionKey, where: string): Promise<number> {
   const rows = await keyRows(db);
-  const plaintext: KeyRow[] = [];
+  const plaintext = rows.filter((row) => wrappedKekId(row.key) === null);
   for (const row of rows) {
     const id = wrappedKekId(row.key);
-    if (id === null) plaintext.push(row);
-    else if (id !== kek.id) throw mismatch(id, kek, where);
+    if (id !== null && id !== kek.id) throw mismatch(id, kek, where);
   }
   if (plaintext.length === 0) return 0;
-  return db.transaction(async (tx) => {
-    let sealed = 0;
-    for (const row of plaintext) sealed += await replaceKey(tx, row, kek.wrap(row.key, { purpose: row.table.purpose, id: row.id }));
-    return sealed;
+  const planted = plaintext.length < rows.length ? plaintext[0] : undefined;
+  if (planted) {
+    throw new KeyUnwrapError(
+      'ERR_CERTBOUND_KEY_UNWRAP',
+      `the stored private key of ${planted.table.purpose} '${planted.id}' is in the clear among wrapped keys, which certbound never writes: ` +
+        'remove that row or restore the database from a backup',
+    );
+  }
+  const sealed = await db.transaction(async (tx) => {
+    let count = 0;
+    for (const row of plaintext) count += await replaceKey(tx, row, kek.wrap(row.key, { purpose: row.table.purpose, id: row.id }));
+    return count;
   });
+  // Another instance sealed some first: they must be under this KEK too.
+  if (sealed < plaintext.length) {
+    for (const id of await storedKekIds(db)) if (id !== kek.id) throw mismatch(id, kek, where);
+  }
+  return sealed;
 }
 
 /**
@@ -89,9 +102,8 @@ export async function rewrapStoredKeys(q: Queryable, current: KeyEncryptionKey, 
   let count = 0;
   for (const row of await keyRows(q)) {
     const slot = { purpose: row.table.purpose, id: row.id };
-    // A key left unwrapped by an older version is wrapped now as well.
-    const plaintext = wrappedKekId(row.key) === null ? row.key : current.unwrap(row.key, slot);
-    count += await replaceKey(q, row, next.wrap(plaintext, slot));
+    // A key in the clear fails here too: only keys certbound wrapped move to the new KEK.
+    count += await replaceKey(q, row, next.wrap(current.unwrap(row.key, slot), slot));
   }
   // A key written meanwhile under the old KEK (an instance still running) would be lost to the new one.
   for (const id of await storedKekIds(q)) {

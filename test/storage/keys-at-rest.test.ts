@@ -2,7 +2,7 @@
 // PKCS#8 in the database, bound to their row, migrated from plaintext, rotated by re-wrapping.
 // Opening PGlite costs seconds: most cases work on one raw connection of a copied directory.
 import assert from 'node:assert/strict';
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -169,6 +169,18 @@ describe('private keys at rest (embedded store)', () => {
       assert.equal(isPkcs8(r.key), false, r.id);
       assert.equal(wrappedKekId(r.key), created.id, r.id);
     }
+  });
+
+  test('a key planted in the clear beside wrapped keys is refused (ERR_CERTBOUND_KEY_UNWRAP), never sealed or used', async () => {
+    const planted = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'der', type: 'pkcs8' });
+    await withRaw(await copy('planted'), async (db) => {
+      const signing = (await rawKeys(db)).find((r) => r.table === 'signing_keys')!;
+      await setRawKeys(db, [{ ...signing, key: planted }]);
+      await assert.rejects(sealStoredKeys(db, kek, 'test'), (err: unknown) => code('ERR_CERTBOUND_KEY_UNWRAP')(err) && /in the clear/.test((err as Error).message));
+      await assert.rejects(new SqlStore(db, kek).listSigningKeys(), code('ERR_CERTBOUND_KEY_UNWRAP'));
+      await assert.rejects(new SqlStore(db, kek).rewrapKeys(KeyEncryptionKey.generate().kek), code('ERR_CERTBOUND_KEY_UNWRAP'));
+      assert.deepEqual((await rawKeys(db)).find((r) => r.table === 'signing_keys')!.key, planted, 'left as it was');
+    });
   });
 
   test('a missing kek file for wrapped keys is ERR_CERTBOUND_KEK_REQUIRED, never a new KEK', async () => {
