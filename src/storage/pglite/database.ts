@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import { chmod, readdir, stat } from 'node:fs/promises';
+import { chmodSync, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database, Queryable, SqlValue } from '../database.ts';
 
@@ -17,19 +17,26 @@ function wrap(q: Pick<PGlite, 'query'>): Queryable {
  * mode 0666 on the files it creates whatever the umask; the data directory (0700) already
  * keeps others out, and this keeps the files themselves private too.
  */
-async function tightenModes(dir: string): Promise<void> {
-  await chmod(dir, 0o700);
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+function tightenModes(dir: string): void {
+  // Synchronous: a thousand small stats run several times faster this way, nothing else can
+  // touch the files mid-walk, and it runs only when the database opens and closes.
+  try {
+    chmodSync(dir, 0o700);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // removed once closed: nothing to protect
+    throw err;
+  }
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
     const path = join(entry.parentPath, entry.name);
-    const mode = (await stat(path)).mode & 0o777;
-    if ((mode & 0o077) !== 0) await chmod(path, mode & 0o700);
+    const mode = lstatSync(path).mode & 0o777;
+    if (!entry.isSymbolicLink() && (mode & 0o077) !== 0) chmodSync(path, mode & 0o700);
   }
 }
 
 /** Opens (creating if needed) an embedded PostgreSQL database in `dataDir`; its files are its owner's alone. */
 export async function openPglite(dataDir: string): Promise<Database> {
   const pg = await PGlite.create({ dataDir });
-  await tightenModes(dataDir);
+  tightenModes(dataDir);
   const q = wrap(pg);
   return {
     query: q.query,
@@ -39,7 +46,7 @@ export async function openPglite(dataDir: string): Promise<Database> {
     },
     close: async () => {
       await pg.close();
-      await tightenModes(dataDir);
+      tightenModes(dataDir);
     },
   };
 }
