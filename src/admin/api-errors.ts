@@ -43,6 +43,12 @@ export const ADMIN_STATUS: Readonly<Record<ErrorCode, number>> = {
   ERR_CERTBOUND_CRL_UNAVAILABLE: 400,
   ERR_CERTBOUND_ADMIN_REFUSED: 403,
   ERR_CERTBOUND_ADMIN_UNAVAILABLE: 502,
+  // The service's own key storage: an operator's problem, never detailed to a caller.
+  ERR_CERTBOUND_KEK_REQUIRED: 500,
+  ERR_CERTBOUND_KEK_INVALID: 500,
+  ERR_CERTBOUND_KEK_MISMATCH: 500,
+  ERR_CERTBOUND_KEY_UNWRAP: 500,
+  ERR_CERTBOUND_INSECURE_PERMISSIONS: 500,
 };
 
 const SERVER_ERROR: AdminErrorReply = {

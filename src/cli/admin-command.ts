@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ADMIN_TARGET_OPTIONS, withAdmin, type Invoke } from './admin-target.ts';
-import { dataDir, parse, UsageError, type Io } from './context.ts';
+import { parse, UsageError, useDataDir, type Io } from './context.ts';
 
 type Options = Parameters<typeof parse>[1];
 
@@ -10,10 +10,11 @@ export function parseAdmin<O extends Options>(args: string[], options: O) {
 }
 
 /** Runs `fn` against the admin target the parsed options name (see withAdmin). */
-export function onTarget<T>(values: Readonly<Record<string, unknown>>, fn: (invoke: Invoke) => Promise<T>): Promise<T> {
+export async function onTarget<T>(values: Readonly<Record<string, unknown>>, fn: (invoke: Invoke) => Promise<T>): Promise<T> {
   const s = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const target = await useDataDir({ dir: s('dir'), 'kek-file': s('kek-file'), 'insecure-permissions': values['insecure-permissions'] === true });
   return withAdmin(
-    { dir: dataDir(s('dir')), database: s('database'), adminUrl: s('admin-url'), adminCert: s('admin-cert'), adminKey: s('admin-key'), adminCa: s('admin-ca') },
+    { ...target, database: s('database'), adminUrl: s('admin-url'), adminCert: s('admin-cert'), adminKey: s('admin-key'), adminCa: s('admin-ca') },
     fn,
   );
 }

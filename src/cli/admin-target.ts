@@ -5,6 +5,7 @@ import { operation } from '../admin/operations.ts';
 import { runOperation } from '../admin/run.ts';
 import type { OperationInput } from '../admin/operation.ts';
 import { CertboundError } from '../core/certbound-error.ts';
+import type { KeyEncryptionKey } from '../core/key-wrap.ts';
 import { readServeLock } from '../storage/lock.ts';
 import { openStore, redactDatabaseUrl } from '../storage/open.ts';
 import type { Store } from '../storage/store.ts';
@@ -17,6 +18,8 @@ export type Invoke = (id: string, input?: OperationInput) => Promise<unknown>;
 /** Where admin commands act: the options every admin command takes. */
 export interface AdminTargetOptions {
   readonly dir: string;
+  /** The KEK of the store (--kek-file, $CERTBOUND_KEK); the embedded store's `<dir>/kek` without. */
+  readonly kek?: KeyEncryptionKey | undefined;
   readonly database?: string | undefined;
   readonly adminUrl?: string | undefined;
   readonly adminCert?: string | undefined;
@@ -96,9 +99,9 @@ async function servingTarget(target: AdminTargetOptions): Promise<RemoteTarget |
   };
 }
 
-async function withDatabase<T>(dir: string, databaseUrl: string, fn: (store: Store) => Promise<T>): Promise<T> {
+async function withDatabase<T>(dir: string, databaseUrl: string, kek: KeyEncryptionKey | undefined, fn: (store: Store) => Promise<T>): Promise<T> {
   // A PostgreSQL server has many writers: no data directory lock to respect.
-  const store = await openStore(dir, { databaseUrl });
+  const store = await openStore(dir, kek === undefined ? { databaseUrl } : { databaseUrl, kek });
   try {
     return await fn(store);
   } finally {
@@ -125,5 +128,6 @@ export async function withAdmin<T>(target: AdminTargetOptions, fn: (invoke: Invo
     }
   }
   const local = (store: Store) => fn((id, input = {}) => runOperation({ store, actor: 'local' }, operation(id), input));
-  return target.database === undefined ? withStore(target.dir, local) : withDatabase(target.dir, target.database, local);
+  const { dir, kek } = target;
+  return target.database === undefined ? withStore(kek === undefined ? { dir } : { dir, kek }, local) : withDatabase(dir, target.database, kek, local);
 }

@@ -1,9 +1,12 @@
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { assertNotServing } from '../storage/lock.ts';
+import { assertPrivateDataDir } from '../storage/data-dir.ts';
+import { readKekFile } from '../storage/kek-file.ts';
 import { openStore } from '../storage/open.ts';
 import type { Store } from '../storage/store.ts';
 import { CertboundError } from '../core/certbound-error.ts';
+import { KeyEncryptionKey } from '../core/key-wrap.ts';
 
 /** A mistake in how a command was called: reported with its usage, exit status 2. */
 export class UsageError extends CertboundError {
@@ -32,6 +35,8 @@ export const COMMON_OPTIONS = {
   dir: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   json: { type: 'boolean' },
+  'kek-file': { type: 'string' },
+  'insecure-permissions': { type: 'boolean' },
 } as const satisfies Options;
 
 /**
@@ -65,13 +70,46 @@ export function dataDir(dir: string | undefined): string {
   return resolve(dir ?? process.env['CERTBOUND_DIR'] ?? '.certbound');
 }
 
+/** A data directory whose permissions were checked, and the KEK its store is opened with. */
+export interface DataDirTarget {
+  readonly dir: string;
+  /** From --kek-file or $CERTBOUND_KEK; absent: the embedded store's `<dir>/kek`. */
+  readonly kek?: KeyEncryptionKey;
+}
+
+/** The options of COMMON_OPTIONS that name the data directory and its KEK. */
+export interface DataDirValues {
+  readonly dir?: string | undefined;
+  readonly 'kek-file'?: string | undefined;
+  readonly 'insecure-permissions'?: boolean | undefined;
+}
+
+/** The KEK a command was given: `--kek-file`, else `$CERTBOUND_KEK` (base64), else none. */
+export async function givenKek(file: string | undefined): Promise<KeyEncryptionKey | undefined> {
+  if (file !== undefined) return readKekFile(file);
+  const env = process.env['CERTBOUND_KEK'];
+  return env === undefined || env === '' ? undefined : KeyEncryptionKey.fromBase64(env, 'CERTBOUND_KEK');
+}
+
+/**
+ * The data directory a command uses, refused (ERR_CERTBOUND_INSECURE_PERMISSIONS) when group
+ * or others may read or write it, unless `--insecure-permissions`; with the KEK it was given.
+ */
+export async function useDataDir(values: DataDirValues): Promise<DataDirTarget> {
+  const dir = dataDir(values.dir);
+  if (!values['insecure-permissions']) await assertPrivateDataDir(dir);
+  const kek = await givenKek(values['kek-file']);
+  return kek === undefined ? { dir } : { dir, kek };
+}
+
 /**
  * Opens the data directory's store for a command that changes it, refusing while
  * `certbound serve` runs on it (the embedded database has a single writer).
  */
-export async function withStore<T>(dir: string, fn: (store: Store) => Promise<T>): Promise<T> {
+export async function withStore<T>(target: DataDirTarget, fn: (store: Store) => Promise<T>): Promise<T> {
+  const { dir, kek } = target;
   await assertNotServing(dir);
-  const store = await openStore(dir);
+  const store = await openStore(dir, kek === undefined ? {} : { kek });
   try {
     return await fn(store);
   } finally {

@@ -13,6 +13,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   cert: async () => (await import('./cert.ts')).cert,
   admin: async () => (await import('./admin.ts')).admin,
   audit: async () => (await import('./audit.ts')).audit,
+  keys: async () => (await import('./keys.ts')).keys,
   token: async () => (await import('./token.ts')).token,
   call: async () => (await import('./call.ts')).call,
   demo: async () => (await import('./demo.ts')).demo,
@@ -31,11 +32,14 @@ Commands:
   cert       certificates: sign a partner's CSR, revoke, list; TLS server certificates
   admin      administrator certificates for the admin API
   audit      the audit log: tokens issued and refused, authentication failures, admin changes
+  keys       the key-encryption key private keys are stored under: rewrap (rotate it)
   token      get a certificate-bound access token with a client certificate
   call       call an API with a certificate-bound token (a curl for bound tokens)
   demo       see RFC 8705 at work in a few seconds: bound tokens, a stolen token refused
 
-Every command takes --dir D (default ./.certbound, or $CERTBOUND_DIR) and --help.
+Every command takes --dir D (default ./.certbound, or $CERTBOUND_DIR) and --help; those that
+open the store take --kek-file F (or $CERTBOUND_KEK; default <dir>/kek for the embedded store).
+A data directory group or others can read or write is refused unless --insecure-permissions.
 Run 'certbound <command> --help' for its options.`;
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit status. */
@@ -81,6 +85,8 @@ if (import.meta.main) {
   // A reader that goes away (`certbound demo | head`) must not crash a command mid-cleanup:
   // further output is simply dropped.
   process.stdout.on('error', () => {});
+  // Whatever certbound writes — the database, keys, credentials — is its owner's alone.
+  process.umask(0o077);
   const io: Io = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) };
   process.exitCode = await main(process.argv.slice(2), io);
 }

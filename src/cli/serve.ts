@@ -16,7 +16,7 @@ import { startTokenService } from '../server/service.ts';
 import { acquireServeLock, updateServeLock } from '../storage/lock.ts';
 import { openStore, redactDatabaseUrl } from '../storage/open.ts';
 import type { Store } from '../storage/store.ts';
-import { dataDir, integerOption, parse, UsageError, type Command, type Io } from './context.ts';
+import { integerOption, parse, UsageError, useDataDir, type Command, type Io } from './context.ts';
 import { parseAuditRetention } from './retention.ts';
 
 /** The SAN the TLS certificate needs so that clients reach `hostname` (the issuer's, the admin API's). */
@@ -95,7 +95,7 @@ async function serviceCredential(store: Store): Promise<{ cert: string; key: str
 /** `certbound serve`: initialises the data directory if needed and runs the token service. */
 export const serve: Command = {
   usage: `Usage: certbound serve [--host 127.0.0.1] [--port 8443] [--issuer URL] [--tls-cert F --tls-key F]
-                      [--admin-host 127.0.0.1] [--admin-port 8444 | --no-admin] [--database URL]
+                      [--admin-host 127.0.0.1] [--admin-port 8444 | --no-admin] [--database URL] [--kek-file F]
                       [--metrics-host 127.0.0.1] [--metrics-port N]
                       [--default-audience URI] [--ca-names all|roots] [--audit-retention 90d|0]
                       [--seed-demo] [--log-level info] [--dir D]
@@ -109,7 +109,11 @@ Runs the token service on the data directory (initialising it first if needed).
   --no-admin              run without the admin API
   --metrics-port N        serve Prometheus metrics at http://HOST:N/metrics (plain HTTP, no certificate;
   --metrics-host H        default host 127.0.0.1); off unless given. Never on the token port
-  --database URL          keep the store in a PostgreSQL server (postgres://…) instead of <dir>/db
+  --database URL          keep the store in a PostgreSQL server (postgres://…) instead of <dir>/db;
+                          it needs a key-encryption key: --kek-file F or $CERTBOUND_KEK
+  --kek-file F            the key-encryption key private keys are wrapped under (32 random bytes,
+                          base64; default for <dir>/db: <dir>/kek, created on first use)
+  --insecure-permissions  use a data directory group or others can read or write (refused otherwise)
   --default-audience URI  aud for clients with no resource of their own (default: the issuer)
   --ca-names all|roots    CA names sent to clients in the TLS handshake: every trusted CA (default),
                           or only the platform root and imported CAs — for many partners (the list
@@ -161,7 +165,7 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
         throw new UsageError(`--issuer: ${(err as Error).message}`);
       }
     }
-    const dir = dataDir(values.dir);
+    const { dir, kek } = await useDataDir(values);
     const provisional = values.issuer ?? `https://localhost:${port}`;
     // Hold the lock before opening the database (the embedded one has a single writer), so no
     // other command opens it while this one initialises it, and release it only once closed.
@@ -177,7 +181,7 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
     let adminApi: AdminApi | undefined;
     let metrics: MetricsListener | undefined;
     try {
-      store = await openStore(dir, databaseUrl === undefined ? {} : { databaseUrl });
+      store = await openStore(dir, { ...(databaseUrl === undefined ? {} : { databaseUrl }), ...(kek === undefined ? {} : { kek }) });
       const tls = values['tls-cert'] === undefined ? undefined : {
         cert: await readFile(values['tls-cert'], 'utf8'),
         key: await readFile(values['tls-key']!, 'utf8'),

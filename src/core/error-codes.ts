@@ -21,6 +21,11 @@ export const ERROR_CODES = {
   ERR_CERTBOUND_CRL_UNAVAILABLE: 'A CRL source could not be read: missing file, not a regular file, not an https URL, unreachable server, no answer within 5 s, an answer other than 200, or larger than 10 MiB.',
   ERR_CERTBOUND_ADMIN_REFUSED: 'The admin API refused the certificate: none was presented, it is not a registered administrator certificate, or it is outside its validity period.',
   ERR_CERTBOUND_ADMIN_UNAVAILABLE: 'The admin API could not be reached (connection refused, TLS failure, timeout), did not answer as a certbound admin API, or failed with a server error.',
+  ERR_CERTBOUND_KEK_REQUIRED: 'No key-encryption key was given where one is needed: a PostgreSQL store, or an embedded store whose kek file is missing.',
+  ERR_CERTBOUND_KEK_INVALID: 'A key-encryption key is not 32 bytes of base64, or its file cannot be read.',
+  ERR_CERTBOUND_KEK_MISMATCH: 'The stored private keys were wrapped under another key-encryption key than the one given.',
+  ERR_CERTBOUND_KEY_UNWRAP: 'A stored private key does not decrypt under the key-encryption key: it was altered, moved from another row, or is not wrapped.',
+  ERR_CERTBOUND_INSECURE_PERMISSIONS: 'The data directory (or its kek file) can be read or written by group or others.',
 } as const;
 
 /** A stable library error code. */

@@ -1,5 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CertboundError } from '../core/certbound-error.ts';
+import type { KeyEncryptionKey } from '../core/key-wrap.ts';
+import { DATA_DIR_MODE } from './data-dir.ts';
+import type { Database } from './database.ts';
+import { embeddedKek, embeddedKekPath } from './kek-file.ts';
 import { migrate } from './migrate.ts';
 import { openPglite } from './pglite/database.ts';
 import { openPostgres } from './postgres/database.ts';
@@ -7,6 +12,7 @@ import { migrateWithLock } from './postgres/migration-lock.ts';
 import { isPostgresUrl } from './postgres/url.ts';
 import { SqlStore } from './sql-store.ts';
 import type { Store } from './store.ts';
+import { sealStoredKeys } from './wrapped-keys.ts';
 
 export { redactDatabaseUrl } from './postgres/url.ts';
 
@@ -14,6 +20,12 @@ export { redactDatabaseUrl } from './postgres/url.ts';
 export interface OpenStoreOptions {
   /** A PostgreSQL server (`postgres://` or `postgresql://` URL) to use instead of the embedded database. */
   readonly databaseUrl?: string;
+  /**
+   * The key-encryption key the store's private keys are wrapped under. Required with
+   * `databaseUrl`, so that a database dump alone never yields a key; for the embedded store it
+   * defaults to `<dir>/kek`, created with the database.
+   */
+  readonly kek?: KeyEncryptionKey;
 }
 
 /** Where the embedded database lives inside a data directory. */
@@ -21,34 +33,51 @@ export function embeddedDatabasePath(dir: string): string {
   return join(dir, 'db');
 }
 
+/** Runs `fn` on a newly opened database, closing it if `fn` fails. */
+async function closingOnError<T>(db: Database, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}
+
 /**
  * Opens the store of a data directory — the embedded PostgreSQL (PGlite) in `<dir>/db`, or
  * the PostgreSQL server of `options.databaseUrl` (then `dir` is not touched) — and brings its
  * schema up to date. On a server, instances starting together migrate one at a time.
+ * Checks that the store's private keys are wrapped under the KEK (ERR_CERTBOUND_KEK_MISMATCH)
+ * and wraps any a data directory from before stored in the clear.
  */
 export async function openStore(dir: string, options: OpenStoreOptions = {}): Promise<Store> {
-  const { databaseUrl } = options;
+  const { databaseUrl, kek } = options;
   if (databaseUrl !== undefined) {
     if (!isPostgresUrl(databaseUrl)) {
       // Not echoed: whatever it is, it may carry a password.
       throw Object.assign(new TypeError('databaseUrl must be a postgres:// or postgresql:// URL'), { code: 'ERR_INVALID_ARG_VALUE' });
     }
-    const db = await openPostgres(databaseUrl);
-    try {
-      await migrateWithLock(db);
-    } catch (err) {
-      await db.close();
-      throw err;
+    // Fail closed: a KEK kept beside a shared server's data would protect nothing.
+    if (kek === undefined) {
+      throw new CertboundError(
+        'ERR_CERTBOUND_KEK_REQUIRED',
+        'a PostgreSQL store needs a key-encryption key, kept apart from the database: give --kek-file FILE or set CERTBOUND_KEK ' +
+          '(32 random bytes in base64: openssl rand -base64 32)',
+      );
     }
-    return new SqlStore(db);
+    const db = await openPostgres(databaseUrl);
+    return closingOnError(db, async () => {
+      await migrateWithLock(db);
+      await sealStoredKeys(db, kek, 'from --kek-file or CERTBOUND_KEK');
+      return new SqlStore(db, kek);
+    });
   }
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await mkdir(dir, { recursive: true, mode: DATA_DIR_MODE });
   const db = await openPglite(embeddedDatabasePath(dir));
-  try {
+  return closingOnError(db, async () => {
     await migrate(db);
-  } catch (err) {
-    await db.close();
-    throw err;
-  }
-  return new SqlStore(db);
+    const key = kek ?? (await embeddedKek(dir, db));
+    await sealStoredKeys(db, key, kek === undefined ? `from ${embeddedKekPath(dir)}` : 'from --kek-file or CERTBOUND_KEK');
+    return new SqlStore(db, key);
+  });
 }

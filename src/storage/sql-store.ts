@@ -16,17 +16,25 @@ import type {
   TlsCredential,
   TokenCutoff,
 } from '../core/model.ts';
+import type { KeyEncryptionKey } from '../core/key-wrap.ts';
 import type { Database, Queryable } from './database.ts';
 import type { AuditQuery, NewAuthority, NewClient, Store } from './store.ts';
+import { rewrapStoredKeys } from './wrapped-keys.ts';
 import { CLIENT_SELECT, toAuditEvent, toAuthority, toClient, toGrant, toPartner, toResource, type AuditRow, type AuthorityRow, type ClientRow } from './sql-rows.ts';
 
-/** The Store over any PostgreSQL-compatible database: the same SQL for PGlite and a server. */
+/**
+ * The Store over any PostgreSQL-compatible database: the same SQL for PGlite and a server.
+ * Private keys are wrapped under `kek` on the way in and unwrapped on the way out (see
+ * core/key-wrap.ts): the database never holds one in the clear.
+ */
 export class SqlStore implements Store {
   readonly #db: Database | null;
   readonly #q: Queryable;
+  readonly #kek: KeyEncryptionKey;
 
-  constructor(db: Database | null, q: Queryable = db as Queryable) {
+  constructor(db: Database | null, kek: KeyEncryptionKey, q: Queryable = db as Queryable) {
     this.#db = db;
+    this.#kek = kek;
     this.#q = q;
   }
 
@@ -36,7 +44,7 @@ export class SqlStore implements Store {
 
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     if (!this.#db) return fn(this); // already inside one: join it
-    return this.#db.transaction((tx) => fn(new SqlStore(null, tx)));
+    return this.#db.transaction((tx) => fn(new SqlStore(null, this.#kek, tx)));
   }
 
   async close(): Promise<void> {
@@ -57,18 +65,23 @@ export class SqlStore implements Store {
 
   async getAuthority(id: string): Promise<CertificateAuthority | null> {
     const [row] = await this.#rows<AuthorityRow>('SELECT * FROM certificate_authorities WHERE id = $1', [id]);
-    return row ? toAuthority(row) : null;
+    return row ? this.#authority(row) : null;
+  }
+
+  #authority(row: AuthorityRow): CertificateAuthority {
+    const ca = toAuthority(row);
+    return ca.keyPkcs8 === null ? ca : { ...ca, keyPkcs8: this.#kek.unwrap(ca.keyPkcs8, { purpose: 'ca', id: ca.id }) };
   }
 
   async listAuthorities(): Promise<CertificateAuthority[]> {
     const rows = await this.#rows<AuthorityRow>('SELECT * FROM certificate_authorities ORDER BY created_at, id');
-    return rows.map(toAuthority);
+    return rows.map((row) => this.#authority(row));
   }
 
   async addAuthority(ca: NewAuthority): Promise<void> {
     await this.#rows(
       'INSERT INTO certificate_authorities (id, partner_id, cert_pem, fingerprint, key_pkcs8, crl_source) VALUES ($1, $2, $3, $4, $5, $6)',
-      [ca.id, ca.partnerId, ca.certPem, ca.fingerprint, ca.keyPkcs8, ca.crlSource ?? null],
+      [ca.id, ca.partnerId, ca.certPem, ca.fingerprint, ca.keyPkcs8 && this.#kek.wrap(ca.keyPkcs8, { purpose: 'ca', id: ca.id }), ca.crlSource ?? null],
     );
   }
 
@@ -84,14 +97,20 @@ export class SqlStore implements Store {
     const rows = await this.#rows<{ kid: string; alg: string; key_pkcs8: Uint8Array; active: boolean; created_at: Date }>(
       'SELECT * FROM signing_keys ORDER BY created_at, kid',
     );
-    return rows.map((r) => ({ kid: r.kid, alg: r.alg, keyPkcs8: r.key_pkcs8, active: r.active, createdAt: r.created_at }));
+    return rows.map((r) => ({
+      kid: r.kid,
+      alg: r.alg,
+      keyPkcs8: this.#kek.unwrap(r.key_pkcs8, { purpose: 'signing', id: r.kid }),
+      active: r.active,
+      createdAt: r.created_at,
+    }));
   }
 
   async addSigningKey(key: Omit<SigningKey, 'createdAt'>): Promise<void> {
     await this.#rows('INSERT INTO signing_keys (kid, alg, key_pkcs8, active) VALUES ($1, $2, $3, $4)', [
       key.kid,
       key.alg,
-      key.keyPkcs8,
+      this.#kek.wrap(key.keyPkcs8, { purpose: 'signing', id: key.kid }),
       key.active,
     ]);
   }
@@ -101,15 +120,21 @@ export class SqlStore implements Store {
       'SELECT * FROM tls_credentials WHERE name = $1',
       [name],
     );
-    return row ? { name: row.name, certPem: row.cert_pem, keyPkcs8: row.key_pkcs8, createdAt: row.created_at } : null;
+    return row
+      ? { name: row.name, certPem: row.cert_pem, keyPkcs8: this.#kek.unwrap(row.key_pkcs8, { purpose: 'tls', id: row.name }), createdAt: row.created_at }
+      : null;
   }
 
   async putTlsCredential(c: Omit<TlsCredential, 'createdAt'>): Promise<void> {
     await this.#rows(
       `INSERT INTO tls_credentials (name, cert_pem, key_pkcs8) VALUES ($1, $2, $3)
        ON CONFLICT (name) DO UPDATE SET cert_pem = EXCLUDED.cert_pem, key_pkcs8 = EXCLUDED.key_pkcs8, created_at = now()`,
-      [c.name, c.certPem, c.keyPkcs8],
+      [c.name, c.certPem, this.#kek.wrap(c.keyPkcs8, { purpose: 'tls', id: c.name })],
     );
+  }
+
+  async rewrapKeys(next: KeyEncryptionKey): Promise<number> {
+    return this.transaction((tx) => rewrapStoredKeys((tx as SqlStore).#q, this.#kek, next));
   }
 
   async addPartner(id: string): Promise<Partner> {

@@ -16,6 +16,7 @@ import type {
   TlsCredential,
   TokenCutoff,
 } from '../core/model.ts';
+import type { KeyEncryptionKey } from '../core/key-wrap.ts';
 
 /** What it takes to register a client; the store fills in status and creation time. */
 export type NewClient = Omit<Client, 'status' | 'createdAt'>;
@@ -35,7 +36,8 @@ export interface AuditQuery {
 
 /**
  * Everything certbound persists. One interface, several backends (embedded PGlite,
- * a PostgreSQL server), all running the same SQL and migrations.
+ * a PostgreSQL server), all running the same SQL and migrations. Private keys go in and come
+ * out as PKCS#8; at rest they are wrapped under the store's key-encryption key.
  */
 export interface Store {
   /** Runs `fn` in one transaction: all of its writes land, or none do. */
@@ -57,6 +59,13 @@ export interface Store {
 
   getTlsCredential(name: string): Promise<TlsCredential | null>;
   putTlsCredential(credential: Omit<TlsCredential, 'createdAt'>): Promise<void>;
+
+  /**
+   * Re-wraps every stored private key under `next`, in one transaction (joined when called
+   * inside one): all of them or none. This store keeps unwrapping with the KEK it was opened
+   * with: reopen it with `next` afterwards. Returns how many keys it re-wrapped.
+   */
+  rewrapKeys(next: KeyEncryptionKey): Promise<number>;
 
   addPartner(id: string): Promise<Partner>;
   getPartner(id: string): Promise<Partner | null>;

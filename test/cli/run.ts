@@ -24,7 +24,7 @@ export interface CliOptions {
 /** The environment of a child: ours without test-runner and certbound variables, plus `extra`. */
 export function childEnv(extra: CliOptions['env'] = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['CERTBOUND_DIR', 'CERTBOUND_DEBUG', 'NODE_TEST_CONTEXT', 'NODE_OPTIONS']) delete env[name];
+  for (const name of ['CERTBOUND_DIR', 'CERTBOUND_KEK', 'CERTBOUND_DEBUG', 'NODE_TEST_CONTEXT', 'NODE_OPTIONS']) delete env[name];
   for (const [name, value] of Object.entries(extra)) {
     if (value === undefined) delete env[name];
     else env[name] = value;

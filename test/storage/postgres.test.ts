@@ -2,13 +2,14 @@
 // a throwaway cluster started for this file (see helpers/postgres.ts). Each test uses its own
 // new database, so a run never collides with an earlier one on the same server.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { CertboundError } from '../../src/core/certbound-error.ts';
+import { KeyEncryptionKey, wrappedKekId } from '../../src/core/key-wrap.ts';
 import { openStore, redactDatabaseUrl } from '../../src/storage/open.ts';
 import { openPostgres } from '../../src/storage/postgres/database.ts';
 import { migrateWithLock } from '../../src/storage/postgres/migration-lock.ts';
@@ -18,6 +19,9 @@ import { storeContract } from './contract.ts';
 // Without a server this throws, and the file fails (never skips) with the reason on stderr.
 const server = await startTestPostgres();
 after(() => server.stop());
+
+/** The key-encryption key the stores of this file are opened with: a server store needs one. */
+const { kek } = KeyEncryptionKey.generate();
 
 /** A data directory path that must stay untouched: with a database URL the store lives on the server. */
 const unusedDir = join(tmpdir(), `certbound-unused-${randomBytes(6).toString('hex')}`);
@@ -49,7 +53,7 @@ describe('PostgreSQL server migrations', () => {
 
   test('instances opening a new database at the same time all succeed: the advisory lock makes them migrate in turn', async () => {
     const url = await server.createDatabase();
-    const stores = await Promise.all([1, 2, 3, 4].map(() => openStore(unusedDir, { databaseUrl: url })));
+    const stores = await Promise.all([1, 2, 3, 4].map(() => openStore(unusedDir, { databaseUrl: url, kek })));
     try {
       const partner = `p-${randomBytes(4).toString('hex')}`;
       await stores[0]!.addPartner(partner);
@@ -119,7 +123,7 @@ describe('PostgreSQL server connection errors', () => {
     const good = new URL(await server.createDatabase());
     const bad = new URL(good);
     bad.password = `wrong-${randomBytes(8).toString('hex')}`;
-    await assert.rejects(openStore(unusedDir, { databaseUrl: bad.href }), (err) => {
+    await assert.rejects(openStore(unusedDir, { databaseUrl: bad.href, kek }), (err) => {
       unavailable([bad.password, good.password].filter(Boolean))(err);
       assert.equal((err as Error & { cause?: { code?: unknown } }).cause?.code, '28P01', 'invalid_password');
       assert.match((err as Error).message, /password authentication failed/);
@@ -130,7 +134,7 @@ describe('PostgreSQL server connection errors', () => {
   test('a port nobody listens on is ERR_CERTBOUND_DATABASE_UNAVAILABLE, without the password', async () => {
     const secret = `s3cret-${randomBytes(8).toString('hex')}`;
     const url = `postgresql://certbound:${secret}@127.0.0.1:${await freePort()}/certbound`;
-    await assert.rejects(openStore(unusedDir, { databaseUrl: url }), (err) => {
+    await assert.rejects(openStore(unusedDir, { databaseUrl: url, kek }), (err) => {
       unavailable([secret])(err);
       assert.match((err as Error).message, /ECONNREFUSED/);
       return true;
@@ -139,7 +143,7 @@ describe('PostgreSQL server connection errors', () => {
 
   test('a URL that is not postgres:// is a TypeError that does not echo it', async () => {
     for (const databaseUrl of ['mysql://u:s3cret@db/x', 'postgres://u:s3cret@[bad/x']) {
-      await assert.rejects(openStore(unusedDir, { databaseUrl }), (err) => {
+      await assert.rejects(openStore(unusedDir, { databaseUrl, kek }), (err) => {
         assert.ok(err instanceof TypeError);
         assert.equal((err as TypeError & { code?: unknown }).code, 'ERR_INVALID_ARG_VALUE');
         assert.ok(!err.message.includes('s3cret'));
@@ -147,6 +151,54 @@ describe('PostgreSQL server connection errors', () => {
       });
     }
     assert.equal(existsSync(unusedDir), false);
+  });
+});
+
+describe('PostgreSQL server: private keys at rest', () => {
+  test('without a key-encryption key the store is refused (ERR_CERTBOUND_KEK_REQUIRED, naming --kek-file and CERTBOUND_KEK) before connecting', async () => {
+    // A port nobody listens on: the refusal comes first, so a dump-only set-up never starts.
+    const url = `postgresql://certbound:pw@127.0.0.1:${await freePort()}/certbound`;
+    await assert.rejects(openStore(unusedDir, { databaseUrl: url }), (err) => {
+      assert.ok(err instanceof CertboundError, String(err));
+      assert.equal(err.code, 'ERR_CERTBOUND_KEK_REQUIRED');
+      assert.match(err.message, /--kek-file/);
+      assert.match(err.message, /CERTBOUND_KEK/);
+      return true;
+    });
+    assert.equal(existsSync(unusedDir), false);
+  });
+
+  test('a key row read straight from the server is not PKCS#8; the wrong KEK is refused; the right one reads the key', async () => {
+    const url = await server.createDatabase();
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const key = new Uint8Array(privateKey.export({ format: 'der', type: 'pkcs8' }));
+    const store = await openStore(unusedDir, { databaseUrl: url, kek });
+    try {
+      await store.addSigningKey({ kid: 'k1', alg: 'ES256', keyPkcs8: key, active: true });
+    } finally {
+      await store.close();
+    }
+    const db = await openPostgres(url);
+    try {
+      const { rows } = await db.query<{ key_pkcs8: Uint8Array }>('SELECT key_pkcs8 FROM signing_keys');
+      const stored = Buffer.from(rows[0]!.key_pkcs8);
+      assert.ok(!stored.toString('latin1').includes('-----BEGIN PRIVATE KEY'));
+      assert.throws(() => createPrivateKey({ key: stored, format: 'der', type: 'pkcs8' }));
+      assert.equal(wrappedKekId(stored), kek.id);
+    } finally {
+      await db.close();
+    }
+    await assert.rejects(openStore(unusedDir, { databaseUrl: url, kek: KeyEncryptionKey.generate().kek }), (err) => {
+      assert.ok(err instanceof CertboundError);
+      assert.equal(err.code, 'ERR_CERTBOUND_KEK_MISMATCH');
+      return true;
+    });
+    const again = await openStore(unusedDir, { databaseUrl: url, kek });
+    try {
+      assert.deepEqual(Buffer.from((await again.listSigningKeys())[0]!.keyPkcs8), Buffer.from(key));
+    } finally {
+      await again.close();
+    }
   });
 });
 
@@ -167,7 +219,7 @@ describe('redactDatabaseUrl', () => {
 
 storeContract(
   'PostgreSQL server',
-  async () => openStore(unusedDir, { databaseUrl: await contractUrl() }),
+  async () => openStore(unusedDir, { databaseUrl: await contractUrl(), kek }),
   { migrateAgain: async () => migrateOnce(await contractUrl()) },
 );
 

@@ -1,0 +1,133 @@
+// The command line's side of keys at rest: data directory permissions, the files it writes,
+// where the KEK comes from, and `certbound keys rewrap`.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { KeyEncryptionKey } from '../../src/core/key-wrap.ts';
+import { certbound, freePort, hasStackTrace } from './run.ts';
+
+const root = await mkdtemp(join(tmpdir(), 'certbound-cli-keys-'));
+after(() => rm(root, { recursive: true, force: true }));
+
+const newKekText = () => `${randomBytes(32).toString('base64')}\n`;
+
+/** Every file and directory under `dir` (itself included) that group or others may use. */
+async function openToOthers(dir: string): Promise<string[]> {
+  const paths = [dir, ...(await readdir(dir, { recursive: true, withFileTypes: true })).map((e) => join(e.parentPath, e.name))];
+  const loose: string[] = [];
+  for (const path of paths) if ((await stat(path)).mode & 0o077) loose.push(path);
+  return loose;
+}
+
+describe('certbound data directory permissions', () => {
+  test('a data directory group or others can read is refused with the chmod 700 that fixes it; --insecure-permissions accepts it', async () => {
+    const data = join(root, 'loose');
+    await mkdir(data);
+    await chmod(data, 0o755);
+    const refused = await certbound(['init', '--dir', data], { cwd: root });
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, new RegExp(`group or others \\(mode 0755\\).*chmod 700 ${data}.*--insecure-permissions`, 's'));
+    assert.ok(!hasStackTrace(refused.stderr), refused.stderr);
+    assert.deepEqual(await readdir(data), [], 'nothing was created in it');
+    for (const args of [['partner', 'list'], ['audit'], ['keys', 'rewrap', '--new-kek-file', 'x'], ['serve', '--port', '0']]) {
+      const r = await certbound([...args, '--dir', data], { cwd: root });
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /chmod 700/, args.join(' '));
+    }
+    const accepted = await certbound(['init', '--dir', data, '--insecure-permissions'], { cwd: root });
+    assert.equal(accepted.code, 0, accepted.stderr);
+    assert.equal((await stat(data)).mode & 0o777, 0o755, 'it is left as the operator chose');
+  });
+
+  test('a kek file group or others can read is refused with the chmod 600 that fixes it', async () => {
+    const data = join(root, 'loose-kek');
+    await mkdir(data, { mode: 0o700 });
+    await writeFile(join(data, 'kek'), newKekText(), { mode: 0o644 });
+    await chmod(join(data, 'kek'), 0o644);
+    const r = await certbound(['init', '--dir', data], { cwd: root });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`chmod 600 ${join(data, 'kek')}`));
+  });
+});
+
+describe('certbound init, keys rewrap', () => {
+  let data: string;
+  let first: Awaited<ReturnType<typeof certbound>>;
+  before(async () => {
+    data = join(root, 'data');
+    first = await certbound(['init', '--dir', data], { cwd: root });
+  });
+
+  test('init creates the data directory 0700 and every file in it 0600 (umask 077), the embedded kek file included', async () => {
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal((await stat(data)).mode & 0o777, 0o700);
+    assert.equal((await stat(join(data, 'kek'))).mode & 0o777, 0o600);
+    assert.deepEqual(await openToOthers(data), []);
+    KeyEncryptionKey.fromBase64(await readFile(join(data, 'kek'), 'utf8'), 'kek'); // 32 bytes of base64
+  });
+
+  test('keys --help names its options', async () => {
+    const r = await certbound(['keys', '--help'], { cwd: root });
+    assert.equal(r.code, 0);
+    for (const option of ['rewrap', '--new-kek-file', '--kek-file', '--database', 'openssl rand -base64 32']) assert.ok(r.stdout.includes(option), option);
+  });
+
+  test('keys rewrap re-wraps every key and replaces <dir>/kek; the old KEK is then refused, the new one works', async () => {
+    assert.equal(first.code, 0, first.stderr);
+    const oldKek = join(root, 'old.kek');
+    await copyFile(join(data, 'kek'), oldKek);
+    const newKek = join(root, 'new.kek');
+    await writeFile(newKek, newKekText(), { mode: 0o600 });
+    const next = KeyEncryptionKey.fromBase64(await readFile(newKek, 'utf8'), 'new');
+
+    const r = await certbound(['keys', 'rewrap', '--dir', data, '--new-kek-file', newKek, '--json'], { cwd: root });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { keys: 3, kek: next.id, kek_file: join(data, 'kek') });
+    assert.equal(KeyEncryptionKey.fromBase64(await readFile(join(data, 'kek'), 'utf8'), 'kek').id, next.id);
+    assert.equal((await stat(join(data, 'kek'))).mode & 0o777, 0o600);
+
+    const old = await certbound(['init', '--dir', data, '--kek-file', oldKek], { cwd: root });
+    assert.equal(old.code, 1, old.stderr);
+    assert.match(old.stderr, new RegExp(`wrapped under KEK ${next.id}`));
+    assert.ok(!/BEGIN|PRIVATE KEY/.test(old.stderr));
+
+    const again = await certbound(['init', '--dir', data], { cwd: root });
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /already initialised/);
+
+    const same = await certbound(['keys', 'rewrap', '--dir', data, '--new-kek-file', newKek], { cwd: root });
+    assert.equal(same.code, 2, 'the current KEK is no new KEK');
+    assert.match(same.stderr, /holds the current KEK/);
+  });
+});
+
+describe('certbound: where the KEK comes from', () => {
+  test('CERTBOUND_KEK wraps the keys (no kek file is written); without it the directory does not open', async () => {
+    const data = join(root, 'env');
+    const kek = newKekText().trim();
+    const r = await certbound(['init', '--dir', data], { cwd: root, env: { CERTBOUND_KEK: kek } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!(await readdir(data)).includes('kek'));
+    const without = await certbound(['init', '--dir', data], { cwd: root });
+    assert.equal(without.code, 1);
+    assert.match(without.stderr, /kek is missing.*--kek-file FILE or CERTBOUND_KEK/);
+  });
+
+  test('a malformed CERTBOUND_KEK exits 1 with ERR_CERTBOUND_KEK_INVALID, never echoing it', async () => {
+    const r = await certbound(['init', '--dir', join(root, 'bad-env')], { cwd: root, env: { CERTBOUND_KEK: 'c2hvcnQtc2VjcmV0LXZhbHVl' } });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /CERTBOUND_KEK holds \d+ bytes, not 32/);
+    assert.ok(!r.stderr.includes('c2hvcnQtc2VjcmV0LXZhbHVl'));
+  });
+
+  test('serve --database postgres://… without a KEK refuses to start, naming --kek-file and CERTBOUND_KEK', async () => {
+    const url = `postgres://certbound:pw@127.0.0.1:${await freePort()}/certbound`;
+    const r = await certbound(['serve', '--dir', join(root, 'pg'), '--port', '0', '--no-admin', '--database', url], { cwd: root });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /needs a key-encryption key.*--kek-file FILE or set CERTBOUND_KEK/);
+    assert.ok(!r.stderr.includes('pw@'), 'the password is not echoed');
+  });
+});
