@@ -82,9 +82,7 @@ describe('certbound demo', { concurrency: true }, () => {
   });
 
   test('RFC 8705: all six steps behave as stated, with the thumbprints shown; exit 0, nothing left behind', async () => {
-    const started = Date.now();
     const r = await certbound(['demo'], { cwd: home });
-    const seconds = (Date.now() - started) / 1000;
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     assert.equal(r.stderr, '');
     const out = r.stdout;
@@ -113,7 +111,6 @@ describe('certbound demo', { concurrency: true }, () => {
     assert.match(out, new RegExp(`^Stopped the services and removed ${dir.replaceAll('.', '\\.')}\\.$`, 'm'));
     assert.equal(existsSync(dir), false, `${dir} was removed`);
     for (const port of portsOf(out)) assert.equal(await listening(port), false, `nothing listens on ${port} any more`);
-    assert.ok(seconds < 30, `finished in ${seconds} s`);
   });
 
   test('--keep: the printed curl commands work against the services left running; SIGINT stops them and removes the directory', async () => {
