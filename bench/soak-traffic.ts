@@ -163,7 +163,7 @@ const garbage = () => Buffer.concat([Buffer.from([0x00, 0x7f]), randomBytes(24),
 
 type Attack = (t: Traffic) => Promise<unknown>;
 
-/** The attacker's moves; each makes one request (none when there is nothing to steal yet). */
+/** The attacker's moves; each makes one request (none when there is nothing to steal yet). Victims and thieves are picked at random. */
 const ATTACKS: readonly Attack[] = [
   // A token is worthless with any certificate but the one it is bound to (RFC 8705 §3).
   async (t) => {
@@ -257,11 +257,14 @@ export async function legitLoop(t: Traffic, first: number, stride: number): Prom
   }
 }
 
-/** An attacker loop: moves at random until the deadline or the budget. */
-export async function attackLoop(t: Traffic): Promise<void> {
-  while (t.running()) {
+/**
+ * An attacker loop: every move in turn (starting at `first`, so that loops spread over them and
+ * every kind is exercised even in a short run), until the deadline or the budget.
+ */
+export async function attackLoop(t: Traffic, first: number): Promise<void> {
+  for (let i = first; t.running(); i++) {
     // Until the legitimate clients have tokens there is nothing to steal: do not spin.
     if (!loot.pick()) await new Promise((resolve) => setTimeout(resolve, 20));
-    await randomOf(ATTACKS)(t);
+    await ATTACKS[i % ATTACKS.length]!(t);
   }
 }

@@ -131,7 +131,7 @@ async function main(): Promise<number> {
   }, sampleMs);
   await Promise.all([
     ...Array.from({ length: legitLoops }, (_, i) => legitLoop(traffic, i, legitLoops)),
-    ...Array.from({ length: attackLoops }, () => attackLoop(traffic)),
+    ...Array.from({ length: attackLoops }, (_, i) => attackLoop(traffic, i * 5)),
   ]);
   clearInterval(sampler);
   const elapsed = (performance.now() - t0) / 1000;
@@ -162,6 +162,7 @@ async function main(): Promise<number> {
   // The embedded database's files are opened once per table and index, and stay open: not a leak.
   const fdLeak = startOutside === null || endOutside === null ? null : endOutside - startOutside;
   const peak = { rssBytes: Math.max(start.rssBytes, end.rssBytes, ...samples.map((s) => s.rssBytes)), fds: Math.max(start.fds ?? 0, end.fds ?? 0, ...samples.map((s) => s.fds ?? 0)) };
+  const unexercised = Object.entries(kinds).filter(([, k]) => k.requests === 0).map(([kind]) => kind);
   const failures = [
     ...(legit.unexpected > 0 ? [`${legit.unexpected} legitimate requests did not get their expected answer`] : []),
     ...(attack.unexpected > 0 ? [`${attack.unexpected} attacker requests did not get exactly the expected refusal`] : []),
@@ -176,6 +177,7 @@ async function main(): Promise<number> {
     node: process.version,
     options: { durationSeconds: seconds, clients: world.clients.length, concurrency, legitLoops, attackLoops, maxRequests, settleSeconds, fdMargin },
     elapsedSeconds: Math.round(elapsed * 10) / 10,
+    unexercised,
     totals: { legit, attack, requestsPerSecond: Math.round((legit.requests + attack.requests) / elapsed) },
     kinds,
     server: { start, end, peak, fdGrowth, fdGrowthOutsideData: fdLeak, rssGrowthBytes: end.rssBytes - start.rssBytes, samples },
@@ -190,6 +192,7 @@ async function main(): Promise<number> {
       `fds ${start.fds ?? '?'} → ${end.fds ?? '?'} (peak ${peak.fds}; change ${fdGrowth ?? '?'}, ${fdLeak ?? '?'} besides database files; ` +
       `${JSON.stringify(start.fdKinds)} → ${JSON.stringify(end.fdKinds)})`,
   );
+  if (unexercised.length > 0) console.log(`not exercised (run too short or budget too small): ${unexercised.join(', ')}`);
   console.log(summary.ok ? 'soak: OK' : `soak: FAILED\n  ${failures.join('\n  ')}`);
   if (args.json) await writeFile(args.json, `${JSON.stringify(summary, null, 2)}\n`);
   return summary.ok ? 0 : 1;
