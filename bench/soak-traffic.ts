@@ -47,6 +47,8 @@ export const KINDS: readonly (readonly [string, Side, Expectation])[] = [
 export interface Traffic {
   readonly world: SoakWorld;
   readonly tally: Tally;
+  /** Tokens the attacker has stolen. */
+  readonly loot: Loot;
   /** One agent per client, in the order of `world.clients`. */
   readonly agents: readonly Agent[];
   /** An agent presenting no certificate. */
@@ -58,24 +60,25 @@ export interface Traffic {
 }
 
 /** Recent tokens of legitimate clients, for the attacker to steal. */
-class Loot {
+export class Loot {
   readonly #ring: { token: string; owner: number }[] = [];
   readonly #latest = new Map<number, string>();
   #next = 0;
+  /** Adds a token just issued to client `owner`. */
   add(token: string, owner: number): void {
     this.#ring[this.#next] = { token, owner };
     this.#next = (this.#next + 1) % 512;
     this.#latest.set(owner, token);
   }
+  /** One of the last 512 tokens, at random; undefined before the first. */
   pick(): { token: string; owner: number } | undefined {
     return this.#ring[Math.floor(Math.random() * this.#ring.length)];
   }
+  /** The last token issued to client `owner`. */
   latestOf(owner: number): string | undefined {
     return this.#latest.get(owner);
   }
 }
-
-const loot = new Loot();
 
 function failure(err: unknown): string {
   const code = (err as { code?: unknown }).code;
@@ -132,7 +135,7 @@ export async function legitRound(t: Traffic, index: number, round: number): Prom
   });
   const token = issued?.status === 200 ? (issued.json?.['access_token'] as string) : undefined;
   if (token === undefined) return;
-  loot.add(token, index);
+  t.loot.add(token, index);
   const authorization = { authorization: `Bearer ${token}` };
   const isMine = (a: Answer) => checked(a, a.json?.['client_id'] === c.id ? null : 'another client_id');
   for (let i = 0; i < 3; i++) await timed(t, 'api', async () => isMine(await call(agent, `${api}/orders`, { headers: authorization })));
@@ -167,11 +170,11 @@ type Attack = (t: Traffic) => Promise<unknown>;
 const ATTACKS: readonly Attack[] = [
   // A token is worthless with any certificate but the one it is bound to (RFC 8705 §3).
   async (t) => {
-    const s = loot.pick();
+    const s = t.loot.pick();
     if (s) await timed(t, 'stolen_token', () => call(t.agents[thiefOf(t, s.owner)]!, `${t.world.api}/orders`, { headers: { authorization: `Bearer ${s.token}` } }));
   },
   async (t) => {
-    const s = loot.pick();
+    const s = t.loot.pick();
     if (s) await timed(t, 'stolen_token_introsp', () => call(t.agents[thiefOf(t, s.owner)]!, `${t.world.api}/strict`, { headers: { authorization: `Bearer ${s.token}` } }));
   },
   // A victim's subject on a certificate the attacker made: no token.
@@ -184,7 +187,7 @@ const ATTACKS: readonly Attack[] = [
   // …and with the victim's stolen token, no API either.
   async (t) => {
     const f = randomOf(t.forgeries);
-    const token = loot.latestOf(f.victim) ?? loot.pick()?.token;
+    const token = t.loot.latestOf(f.victim) ?? t.loot.pick()?.token;
     if (token) await timed(t, 'forged_cert_api', () => call(f.agent, `${t.world.api}/orders`, { headers: { authorization: `Bearer ${token}` } }));
   },
   // A client's own, valid certificate, naming another client.
@@ -199,17 +202,17 @@ const ATTACKS: readonly Attack[] = [
     await timed(t, 'no_cert_token', () => call(t.anonymous, `${t.world.issuer}/token`, { form }));
   },
   async (t) => {
-    const s = loot.pick();
+    const s = t.loot.pick();
     const form = { token: s?.token ?? 'x', client_id: randomOf(t.world.clients).id };
     await timed(t, 'no_cert_introspect', () => call(t.anonymous, `${t.world.issuer}/introspect`, { form }));
   },
   async (t) => {
-    const s = loot.pick();
+    const s = t.loot.pick();
     const form = { token: s?.token ?? 'x', client_id: t.world.clients[s?.owner ?? 0]!.id };
     await timed(t, 'no_cert_revoke', () => call(t.anonymous, `${t.world.issuer}/revoke`, { form }));
   },
   async (t) => {
-    const s = loot.pick();
+    const s = t.loot.pick();
     if (s) await timed(t, 'no_cert_api', () => call(t.anonymous, `${t.world.api}/orders`, { headers: { authorization: `Bearer ${s.token}` } }));
   },
   (t) => timed(t, 'no_token_api', () => call(t.anonymous, `${t.world.api}/orders`)),
@@ -219,13 +222,13 @@ const ATTACKS: readonly Attack[] = [
   },
   // Another client learns nothing of a token, and cannot revoke it.
   async (t) => {
-    const s = loot.pick();
+    const s = t.loot.pick();
     if (!s) return;
     const thief = thiefOf(t, s.owner);
     await timed(t, 'cross_introspect', async () => inactive(await call(t.agents[thief]!, `${t.world.issuer}/introspect`, { form: { token: s.token, client_id: t.world.clients[thief]!.id } })));
   },
   async (t) => {
-    const s = loot.pick();
+    const s = t.loot.pick();
     if (!s) return;
     const thief = thiefOf(t, s.owner);
     await timed(t, 'cross_revoke', () => call(t.agents[thief]!, `${t.world.issuer}/revoke`, { form: { token: s.token, client_id: t.world.clients[thief]!.id } }));
@@ -264,7 +267,7 @@ export async function legitLoop(t: Traffic, first: number, stride: number): Prom
 export async function attackLoop(t: Traffic, first: number): Promise<void> {
   for (let i = first; t.running(); i++) {
     // Until the legitimate clients have tokens there is nothing to steal: do not spin.
-    if (!loot.pick()) await new Promise((resolve) => setTimeout(resolve, 20));
+    if (!t.loot.pick()) await new Promise((resolve) => setTimeout(resolve, 20));
     await ATTACKS[i % ATTACKS.length]!(t);
   }
 }

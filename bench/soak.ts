@@ -16,7 +16,7 @@ import type { Agent } from 'undici';
 import { agentFor, forge } from './soak-http.ts';
 import type { FromServer, ProcessStats, SoakWorld, ToServer } from './soak-protocol.ts';
 import { kindTable, Tally } from './soak-stats.ts';
-import { attackLoop, KINDS, legitLoop, type Traffic } from './soak-traffic.ts';
+import { attackLoop, KINDS, legitLoop, Loot, type Traffic } from './soak-traffic.ts';
 
 /** Parses `90`, `90s`, `10m`, `1h` into seconds. */
 function parseDuration(text: string): number {
@@ -110,6 +110,7 @@ async function main(): Promise<number> {
   let requests = 0;
   const traffic: Traffic = {
     world,
+    loot: new Loot(),
     tally,
     agents,
     anonymous,
@@ -202,5 +203,6 @@ try {
   process.exitCode = await main();
 } catch (err) {
   console.error(`soak: ${err instanceof Error ? err.message : String(err)}`);
-  process.exitCode = 2;
+  // Not waiting for open agents or the child: it stops and removes its data directory when the channel closes.
+  process.exit(2);
 }
