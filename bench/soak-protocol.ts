@@ -36,12 +36,18 @@ export interface ProcessStats {
   readonly fds: number | null;
   /** The same by what they are: socket, pipe, anon_inode, data (files of the data directory), file. */
   readonly fdKinds: Readonly<Record<string, number>> | null;
+  /** CPU time the process has used since it started (user + system), in seconds. */
+  readonly cpuSeconds: number;
+  /** How late its event loop ran since the driver's last `reset`, in milliseconds: a stalled server answers nothing. */
+  readonly eventLoopDelayMs: { readonly p50: number; readonly p99: number; readonly max: number };
   /** Whether a full garbage collection ran just before (a settled figure). */
   readonly collected: boolean;
 }
 
 /** Driver → server. */
-export type ToServer = { readonly type: 'stats'; readonly id: number; readonly collect: boolean } | { readonly type: 'stop' };
+export type ToServer =
+  | { readonly type: 'stats'; readonly id: number; readonly collect: boolean; readonly reset: boolean }
+  | { readonly type: 'stop' };
 
 /** Server → driver. */
 export type FromServer =

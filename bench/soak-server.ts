@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { registerClient } from '../src/admin/clients.ts';
 import { initDataDir, platformCa } from '../src/admin/init.ts';
@@ -61,14 +62,28 @@ async function registerWorld(store: Store, count: number): Promise<{ clients: So
   return { clients, rs: { chain: rs.credentials!.certPem, key: rs.credentials!.keyPem! } };
 }
 
-function stats(dir: string, collect: boolean): ProcessStats {
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+
+function stats(dir: string, collect: boolean, reset: boolean): ProcessStats {
   // Two passes: the first may only queue finalizers that free more.
   if (collect && globalThis.gc) {
     globalThis.gc();
     globalThis.gc();
   }
   const memory = process.memoryUsage();
-  return { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, ...openFds(dir), collected: collect && globalThis.gc !== undefined };
+  const cpu = process.cpuUsage();
+  const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+  const eventLoopDelayMs = { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) };
+  if (reset) loopDelay.reset();
+  return {
+    rssBytes: memory.rss,
+    heapUsedBytes: memory.heapUsed,
+    ...openFds(dir),
+    cpuSeconds: Math.round((cpu.user + cpu.system) / 1e4) / 100,
+    eventLoopDelayMs,
+    collected: collect && globalThis.gc !== undefined,
+  };
 }
 
 /**
@@ -144,7 +159,7 @@ async function main(count: number): Promise<void> {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
     process.on('message', (message: ToServer) => {
-      if (message.type === 'stats') send({ type: 'stats', id: message.id, stats: stats(dir, message.collect) });
+      if (message.type === 'stats') send({ type: 'stats', id: message.id, stats: stats(dir, message.collect, message.reset) });
       else void stop().finally(() => process.exit(0));
     });
     send({ type: 'ready', world: { issuer: service.issuer, api: `https://127.0.0.1:${port}`, resource: RESOURCE, scope: SCOPE, ca: root.certPem, clients } });

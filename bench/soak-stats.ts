@@ -65,8 +65,8 @@ export interface KindSummary {
   readonly expected: Expectation;
   readonly requests: number;
   readonly unexpected: number;
-  /** Unexpected outcomes by what they were (`401 invalid_client Basic`, `transport ECONNRESET`). */
-  readonly unexpectedBy: Readonly<Record<string, number>>;
+  /** Unexpected outcomes by what they were (`401 invalid_client Basic`, `transport ECONNRESET`), with the slowest one's latency. */
+  readonly unexpectedBy: Readonly<Record<string, { readonly count: number; readonly slowestMs: number }>>;
   readonly p50Ms: number | null;
   readonly p99Ms: number | null;
   readonly maxMs: number | null;
@@ -77,7 +77,7 @@ interface KindTally {
   readonly expected: Expectation;
   requests: number;
   unexpected: number;
-  readonly unexpectedBy: Map<string, number>;
+  readonly unexpectedBy: Map<string, { count: number; slowestMs: number }>;
   readonly latency: Histogram;
 }
 
@@ -117,7 +117,9 @@ export class Tally {
     if (!ok) {
       tally.unexpected++;
       const what = typeof outcome === 'string' ? `transport ${outcome}` : describe(outcome);
-      tally.unexpectedBy.set(what, (tally.unexpectedBy.get(what) ?? 0) + 1);
+      // How long it took tells a timeout (a stalled server) from a refusal.
+      const seen = tally.unexpectedBy.get(what) ?? { count: 0, slowestMs: 0 };
+      tally.unexpectedBy.set(what, { count: seen.count + 1, slowestMs: Math.max(seen.slowestMs, round(ms)!) });
     }
     return ok;
   }
@@ -154,7 +156,7 @@ export function kindTable(kinds: Record<string, KindSummary>): string {
     lines.push(
       `${kind.padEnd(22)} ${k.side.padEnd(6)} ${expected(k.expected).padEnd(26)} ${String(k.requests).padStart(9)} ${String(k.unexpected).padStart(10)} ${ms(k.p50Ms).padStart(8)} ${ms(k.p99Ms).padStart(8)}`,
     );
-    for (const [what, n] of Object.entries(k.unexpectedBy)) lines.push(`${''.padEnd(31)}got ${what}: ${n}`);
+    for (const [what, n] of Object.entries(k.unexpectedBy)) lines.push(`${''.padEnd(31)}got ${what}: ${n.count} (slowest ${n.slowestMs.toFixed(0)} ms)`);
   }
   return lines.join('\n');
 }

@@ -21,11 +21,12 @@ test('soak: the tally counts unexpected outcomes and transport failures by what 
   assert.equal(tally.record('no_cert_token', { status: 401, error: 'invalid_client', challenge: 'Basic' }, 3), true);
   assert.equal(tally.record('no_cert_token', { status: 200, error: null, challenge: null }, 3), false);
   assert.equal(tally.record('no_cert_token', 'ECONNRESET', 3), false);
+  assert.equal(tally.record('no_cert_token', 'ECONNRESET', 5012.345), false);
   const kind = tally.summary()['no_cert_token']!;
-  assert.equal(kind.requests, 3);
-  assert.equal(kind.unexpected, 2);
-  assert.deepEqual(kind.unexpectedBy, { '200 - -': 1, 'transport ECONNRESET': 1 });
-  assert.match(kindTable(tally.summary()), /got transport ECONNRESET: 1/);
+  assert.equal(kind.requests, 4);
+  assert.equal(kind.unexpected, 3);
+  assert.deepEqual(kind.unexpectedBy, { '200 - -': { count: 1, slowestMs: 3 }, 'transport ECONNRESET': { count: 2, slowestMs: 5012.35 } });
+  assert.match(kindTable(tally.summary()), /got transport ECONNRESET: 2 \(slowest 5012 ms\)/);
   assert.throws(() => tally.record('undeclared', { status: 200, error: null, challenge: null }, 1), /undeclared request kind/);
 });
 
