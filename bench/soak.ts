@@ -143,12 +143,11 @@ async function main(): Promise<number> {
   // Settle: the servers see the clients' connections close, and the guards' keep-alive connections
   // to the token service time out (undici follows the 30 s keep-alive hint of the token service).
   // Waits for all of them to close (not merely to fall within the margin), so the figure reported is settled.
-  let end = await server.stats(true);
   const settleUntil = performance.now() + settleSeconds * 1000;
-  while ((outsideData(end) ?? 0) > (outsideData(start) ?? 0) && performance.now() < settleUntil) {
+  while ((outsideData(await server.stats(false)) ?? 0) > (outsideData(start) ?? 0) && performance.now() < settleUntil) {
     await new Promise((resolve) => setTimeout(resolve, 500));
-    end = await server.stats(true);
   }
+  const end = await server.stats(true);
   server.child.send({ type: 'stop' } satisfies ToServer);
   await Promise.race([once(server.child, 'exit'), new Promise((resolve) => setTimeout(resolve, 15_000))]);
   if (server.child.exitCode === null) server.child.kill('SIGKILL');
