@@ -128,8 +128,9 @@ async function main(): Promise<number> {
   );
   const samples: (ProcessStats & { atSeconds: number })[] = [];
   const sampleMs = Math.max(5_000, (seconds * 1000) / 60);
+  // Each sample after a full collection: the heap's trend is then its live size, not where GC happened to be.
   const sampler = setInterval(() => {
-    server.stats(false).then((s) => samples.push({ ...s, atSeconds: Math.round((performance.now() - t0) / 1000) }), () => {});
+    server.stats(true).then((s) => samples.push({ ...s, atSeconds: Math.round((performance.now() - t0) / 1000) }), () => {});
   }, sampleMs);
   await Promise.all([
     ...Array.from({ length: legitLoops }, (_, i) => legitLoop(traffic, i, legitLoops)),
