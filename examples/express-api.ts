@@ -1,7 +1,7 @@
 // An Express API guarded by certbound: the verified token is on req.auth.
 import { createServer } from 'node:https';
 import express from 'express';
-import { createGuard, guardMiddleware, type AuthenticatedRequest } from '../src/resource/index.ts';
+import { createGuard, guardMiddleware, TLS_POLICY, type AuthenticatedRequest } from '../src/resource/index.ts';
 import { config } from './config.ts';
 
 const guard = createGuard({ issuer: config.issuer, ca: config.tls.ca, audience: config.audience });
@@ -10,6 +10,6 @@ app.get('/orders', guardMiddleware(guard, { scopes: ['orders:read'] }), (req, re
   res.json({ orders: [], for: (req as AuthenticatedRequest).auth?.claims.client_id });
 });
 
-createServer({ ...config.tls, requestCert: true, rejectUnauthorized: false }, app).listen(config.port, () =>
+createServer({ ...config.tls, ...TLS_POLICY, requestCert: true, rejectUnauthorized: false }, app).listen(config.port, () =>
   console.log(`orders API (Express) on https://localhost:${config.port}/orders`),
 );

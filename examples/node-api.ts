@@ -1,7 +1,7 @@
 // A node:https API guarded by certbound: GET /orders needs a token with orders:read, bound
 // to the certificate of the connection.
 import { createServer } from 'node:https';
-import { createGuard, withGuard } from '../src/resource/index.ts';
+import { createGuard, TLS_POLICY, withGuard } from '../src/resource/index.ts';
 import { config } from './config.ts';
 
 const guard = createGuard({ issuer: config.issuer, ca: config.tls.ca, audience: config.audience });
@@ -13,8 +13,9 @@ const orders = withGuard(
   { scopes: ['orders:read'] },
 );
 
-// Ask for a client certificate, but let the guard answer when there is none (RFC 6750, not a TLS alert).
-createServer({ ...config.tls, requestCert: true, rejectUnauthorized: false }, (req, res) => {
+// certbound's TLS policy (TLS 1.3, or 1.2 with ECDHE + AEAD: RFC 9325). Ask for a client certificate,
+// but let the guard answer when there is none (RFC 6750, not a TLS alert).
+createServer({ ...config.tls, ...TLS_POLICY, requestCert: true, rejectUnauthorized: false }, (req, res) => {
   if (req.url === '/orders') void orders(req, res);
   else res.writeHead(404).end();
 }).listen(config.port, () => console.log(`orders API on https://localhost:${config.port}/orders`));

@@ -2,6 +2,8 @@ import { X509Certificate } from 'node:crypto';
 import { CertboundError } from '../core/certbound-error.ts';
 import type { CertificateAuthority } from '../core/model.ts';
 import { certificateFingerprint } from '../core/thumbprint.ts';
+import type { Dn } from '../core/dn.ts';
+import { certIdentity } from '../pki/cert-identity.ts';
 import type { Store } from '../storage/store.ts';
 
 /** A partner's trust anchor as operators see it. */
@@ -71,9 +73,21 @@ function chainsWithin(cert: X509Certificate, issuers: readonly X509Certificate[]
 }
 
 /**
+ * A CA's subject folded as loosely as any relying party might compare names (OpenSSL's
+ * canonical form lower-cases and collapses white space across string types; RFC 4518 folds
+ * case and compatibility forms): two anchors with the same key here are look-alikes.
+ */
+function lookAlikeKey(dn: Dn): string {
+  const fold = (value: string) => value.normalize('NFKC').toLowerCase().replace(/\s+/gu, ' ').trim();
+  return JSON.stringify(dn.map((rdn) => rdn.map((ava) => `${ava.type}=${fold(ava.value)}`).sort()));
+}
+
+/**
  * Imports CA certificates as trust anchors of a partner. An anchor belongs to one partner:
  * a certificate (by fingerprint) or a public key another partner already trusts is refused,
- * so no certificate can ever authenticate for two partners.
+ * so no certificate can ever authenticate for two partners; so is a CA whose subject looks like
+ * one another partner (or the platform) trusts, which would lock that partner's clients out of
+ * any relying party that picks issuers by name.
  */
 export async function importAnchors(store: Store, partnerId: string, pem: string, crlSource: string | null = null): Promise<AnchorView[]> {
   if (crlSource !== null) assertCrlSource(crlSource);
@@ -84,6 +98,9 @@ export async function importAnchors(store: Store, partnerId: string, pem: string
   }
   const existing = await store.listAuthorities();
   const own = existing.filter((ca) => ca.partnerId === partnerId).map((ca) => new X509Certificate(ca.certPem));
+  const othersNames = new Map(
+    existing.filter((ca) => ca.partnerId !== partnerId).map((ca) => [lookAlikeKey(certIdentity(new X509Certificate(ca.certPem).raw).subject), ca] as const),
+  );
   for (const cert of certs) {
     if (!chainsWithin(cert, [...own, ...certs.filter((c) => c !== cert)])) {
       throw invalid(`'${cert.subject.replaceAll('\n', ', ')}' is not self-signed and its issuer is not among the partner's anchors: import the chain up to its root`);
@@ -94,6 +111,13 @@ export async function importAnchors(store: Store, partnerId: string, pem: string
       if (!same) continue;
       if (ca.partnerId === partnerId && ca.fingerprint === fingerprint) throw new CertboundError('ERR_CERTBOUND_EXISTS', `the CA ${fingerprint} is already an anchor of partner '${partnerId}'`);
       throw new CertboundError('ERR_CERTBOUND_CONFLICT', `the CA ${fingerprint} (or its key) is already trusted for ${ca.partnerId === null ? 'the platform' : `partner '${ca.partnerId}'`}; an anchor belongs to one partner`);
+    }
+    const namesake = othersNames.get(lookAlikeKey(certIdentity(cert.raw).subject));
+    if (namesake) {
+      throw new CertboundError(
+        'ERR_CERTBOUND_PARTNER_ANCHOR_CONFLICT',
+        `the CA ${fingerprint} has the subject of a CA already trusted for ${namesake.partnerId === null ? 'the platform' : 'another partner'}; give the CA a distinct subject`,
+      );
     }
   }
   return store.transaction(async (tx) => {

@@ -1,6 +1,8 @@
 import { CertboundError } from '../core/certbound-error.ts';
 import type { ErrorCode } from '../core/error-codes.ts';
 import { OAuthError } from '../core/errors.ts';
+import { isDatabaseError } from '../storage/database-error.ts';
+import { databaseErrorReply } from './database-errors.ts';
 
 /** The JSON body of every admin API error. */
 export interface AdminErrorBody {
@@ -13,6 +15,8 @@ export interface AdminErrorReply {
   readonly status: number;
   readonly body: AdminErrorBody;
   readonly unexpected: boolean;
+  /** What to log instead of the error itself, when the error may carry SQL text or parameters. */
+  readonly log?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -32,6 +36,7 @@ export const ADMIN_STATUS: Readonly<Record<ErrorCode, number>> = {
   ERR_CERTBOUND_INVALID_INPUT: 400,
   ERR_CERTBOUND_INVALID_CERTIFICATE: 400,
   ERR_CERTBOUND_CONFLICT: 409,
+  ERR_CERTBOUND_PARTNER_ANCHOR_CONFLICT: 409,
   ERR_CERTBOUND_DATABASE_UNAVAILABLE: 503,
   ERR_CERTBOUND_INVALID_CRL: 400,
   // The administrator named the source: what went wrong reading it is theirs to know.
@@ -51,7 +56,7 @@ const BAD_ARGUMENT = new Set(['ERR_INVALID_ARG_VALUE', 'ERR_INVALID_ARG_TYPE', '
 
 interface FrameworkError {
   readonly statusCode?: number;
-  readonly validation?: ReadonlyArray<{ readonly keyword?: string; readonly params?: Readonly<Record<string, unknown>> }>;
+  readonly validation?: ReadonlyArray<{ readonly keyword?: string; readonly instancePath?: string; readonly params?: Readonly<Record<string, unknown>> }>;
   readonly validationContext?: string;
   readonly message: string;
 }
@@ -59,16 +64,22 @@ interface FrameworkError {
 /** Fastify's validation message, naming the field when ajv only says "additional properties". */
 function validationMessage(err: FrameworkError): string {
   const first = err.validation?.[0];
+  // Every string pattern in the admin schemas is the no-control-character one: say so, not the regular expression.
+  if (first?.keyword === 'pattern') return `${err.validationContext ?? 'input'}${first.instancePath ?? ''} has a control character or is not in the expected form`;
   const extra = first?.keyword === 'additionalProperties' ? first.params?.['additionalProperty'] : undefined;
-  return typeof extra === 'string' ? `${err.validationContext ?? 'input'} has an unknown field '${extra}'` : err.message;
+  // The field name is the client's: shortened, and without control characters, before it is echoed.
+  const shown = typeof extra === 'string' ? extra.slice(0, 64).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?') : undefined;
+  return shown === undefined ? err.message : `${err.validationContext ?? 'input'} has an unknown field '${shown}'`;
 }
 
 /**
  * How the admin API answers a failure: library codes with their status and message, OAuth
- * errors (client metadata) with theirs, malformed requests with 400 `invalid_input`, and
- * anything else with a bare 500 — never a stack trace or an internal message.
+ * errors (client metadata) with theirs, malformed requests with 400 `invalid_input`, database
+ * errors by their SQLSTATE class (400, 409, 503), and anything else with a bare 500 — never a
+ * stack trace, an internal message or SQL.
  */
 export function adminErrorReply(err: unknown): AdminErrorReply {
+  if (isDatabaseError(err)) return databaseErrorReply(err);
   if (err instanceof CertboundError) {
     const status = ADMIN_STATUS[err.code];
     if (status === 503) return { status, body: { error: 'temporarily_unavailable', error_description: 'the database is unavailable; try again' }, unexpected: true };

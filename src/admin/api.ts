@@ -3,12 +3,19 @@ import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
+import { clientErrorHandler, type ClientErrorHook } from '../server/client-error.ts';
+import { ADMIN_API_LIMITS, httpServerLimits, listenerLimits, type ListenerLimits } from '../server/listener-limits.ts';
+import { loggableError } from '../storage/database-error.ts';
+import { createAuditLog, type AuditLog } from '../server/audit.ts';
+import type { ServiceMetrics } from '../server/metrics.ts';
+import { watchTlsFailures } from '../server/tls-failures.ts';
 import type { Store } from '../storage/store.ts';
+import { TLS_POLICY } from '../transport/tls-policy.ts';
 import { authenticateAdmin, type AdminAuthentication } from './api-auth.ts';
 import { adminErrorReply, type AdminErrorBody } from './api-errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { pathParams, type Operation, type OperationInput } from './operation.ts';
-import { OPERATIONS } from './operations.ts';
+import { ID_MAX, NO_CONTROL, OPERATIONS } from './operations.ts';
 import { runOperation } from './run.ts';
 
 /** How to run the admin API. */
@@ -23,6 +30,17 @@ export interface AdminApiOptions {
   /** Applies a change to the running token service; awaited before the change is answered. */
   readonly onChange: () => Promise<void>;
   readonly logger?: FastifyBaseLogger | false;
+  /** Timeouts and connection cap ({@link ADMIN_API_LIMITS} by default; tests inject small ones). */
+  readonly limits?: Partial<ListenerLimits>;
+  /** Told of each request the HTTP parser refused. */
+  readonly onClientError?: ClientErrorHook;
+  /**
+   * Where refusals (`admin.auth_failed`, aggregated per peer and reason) and refused handshakes
+   * are recorded; by default an audit log of its own on `store`, closed with the API.
+   */
+  readonly audit?: AuditLog;
+  /** Where refused handshakes are counted (the token service's metrics); not counted when absent. */
+  readonly metrics?: Pick<ServiceMetrics, 'tlsHandshakeFailures'>;
   /** Clock, for tests. */
   readonly now?: () => Date;
 }
@@ -32,6 +50,8 @@ export interface AdminApi {
   /** Where this host reaches it, e.g. `https://127.0.0.1:8444` (loopback when bound to every address). */
   readonly url: string;
   readonly port: number;
+  /** The address it is bound to, as the OS reports it (e.g. `0.0.0.0`). */
+  readonly boundAddress: string;
   close(): Promise<void>;
 }
 
@@ -48,11 +68,32 @@ function routePath(path: string): string {
   return path.replace(/\{(\w+)\}/g, ':$1');
 }
 
+/** A path parameter: a resource identifier is a URL, everything else an id; never a control character. */
+function paramSchema(name: string): Record<string, unknown> {
+  return { type: 'string', minLength: 1, maxLength: name === 'resource' ? 2048 : ID_MAX, pattern: NO_CONTROL };
+}
+
+/** Whether a body sent to an operation that takes no input is empty: none, `{}` or an empty text. */
+function emptyBody(body: unknown): boolean {
+  if (body === undefined || body === null || body === '') return true;
+  return typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0;
+}
+
+/** The refusal of a body sent to an operation that takes none, worded like ajv's for an unknown field. */
+function noInputAnswer(body: unknown): AdminErrorBody {
+  const first = typeof body === 'object' && body !== null && !Array.isArray(body) ? Object.keys(body)[0] : undefined;
+  return {
+    error: 'invalid_input',
+    error_description: first === undefined ? 'this operation takes no body' : `body has an unknown field '${first.slice(0, 64).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')}'`,
+  };
+}
+
 function routeSchema(op: Operation): Record<string, unknown> {
   const names = pathParams(op.path);
   const params = names.length === 0 ? {} : {
-    params: { type: 'object', properties: Object.fromEntries(names.map((n) => [n, { type: 'string', minLength: 1, maxLength: 4096 }])), required: names },
+    params: { type: 'object', properties: Object.fromEntries(names.map((n) => [n, paramSchema(n)])), required: names },
   };
+  // An operation without input has no body schema: its handler refuses any body but none or {} (emptyBody).
   if (op.method === 'POST' || op.method === 'PUT') return { ...params, ...(op.input ? { body: op.input } : {}) };
   // A query field an operation does not take is refused, not ignored: a typo must not widen a listing.
   return { ...params, querystring: op.input ?? { type: 'object', properties: {}, additionalProperties: false } };
@@ -76,6 +117,8 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
   const { store, onChange } = options;
   const now = options.now ?? (() => new Date());
   const admins = new WeakMap<FastifyRequest, string>();
+  const limits = listenerLimits(ADMIN_API_LIMITS, options.limits);
+  const audit = options.audit ?? createAuditLog({ store, logger: options.logger ?? false });
   const app = Fastify<HttpsServer, IncomingMessage, ServerResponse, FastifyBaseLogger>({
     https: {
       cert: options.tls.cert,
@@ -84,35 +127,36 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
       // pinned by thumbprint below, and a refusal is a JSON answer, not a TLS alert.
       requestCert: true,
       rejectUnauthorized: false,
-      minVersion: 'TLSv1.2',
-      handshakeTimeout: 10_000,
+      ...TLS_POLICY,
+      // Slow handshakes, slow headers and idle sockets are cut in time, so they cannot hold the connection cap.
+      ...httpServerLimits(limits),
     },
     ...(options.logger ? { loggerInstance: options.logger } : {}),
     logController: new LogController({ disableRequestLogging: true }),
     frameworkErrors: (_err, _request, reply) => void (reply as FastifyReply).code(400).header('cache-control', 'no-store').send({ error: 'invalid_input', error_description: 'malformed request URL' }),
     // Resource identifiers are URLs, percent-encoded into the path: longer than find-my-way's default allows.
     routerOptions: { maxParamLength: 8192 },
-    // Fastify's ajv removes unknown fields by default; refuse them instead (a typo is not silently dropped).
-    ajv: { customOptions: { removeAdditional: false } },
+    // Fastify's ajv removes unknown fields and coerces types by default; refuse both instead: a typo is
+    // not silently dropped, and `"bound_tokens": null` is not read as false nor `{"partner": 4711}` as "4711".
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    clientErrorHandler: clientErrorHandler(options.onClientError),
     bodyLimit: BODY_LIMIT,
-    requestTimeout: 60_000,
-    keepAliveTimeout: 30_000,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
     return503OnClosing: true,
   });
-  app.server.headersTimeout = 10_000;
-  app.server.maxConnections = 256;
+  app.server.maxConnections = limits.maxConnections;
   // A connection's certificate must not change under the administrator it authenticated.
   app.server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
+  watchTlsFailures(app.server, { listener: 'admin', counter: options.metrics?.tlsHandshakeFailures, audit, now });
 
-  const refuse = async (request: FastifyRequest, auth: Extract<AdminAuthentication, { ok: false }>): Promise<AdminErrorBody> => {
-    request.log.warn({ reason: auth.reason, thumbprint: auth.thumbprint, peer: request.ip }, 'admin authentication failed');
-    await store
-      .appendAudit([{
-        at: now(), event: 'admin.auth_failed', outcome: 'denied', reason: auth.reason, actor: null, thumbprint: auth.thumbprint,
-        detail: { method: request.method, path: request.url.split('?')[0], peer: request.ip },
-      }])
-      // Best effort: a refusal stands whether or not it could be recorded.
-      .catch((err: unknown) => request.log.error({ err }, 'could not record an admin authentication failure'));
+  const refuse = (request: FastifyRequest, auth: Extract<AdminAuthentication, { ok: false }>): AdminErrorBody => {
+    // Buffered and aggregated per peer and reason, never a write on the request path: an
+    // unauthenticated peer's flood costs a row a minute. The route pattern only, never the raw path.
+    audit.recordUnauthenticated({
+      at: now(), event: 'admin.auth_failed', outcome: 'denied', reason: auth.reason, actor: null, thumbprint: auth.thumbprint,
+      detail: { method: request.method, route: request.routeOptions.url ?? null },
+    }, request.ip);
     return auth.status === 401 ? UNAUTHORIZED : auth.reason === 'outside_validity_period' ? OUTSIDE_VALIDITY : FORBIDDEN;
   };
 
@@ -124,7 +168,7 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
       admins.set(request, auth.name);
       return;
     }
-    return reply.code(auth.status).send(await refuse(request, auth));
+    return reply.code(auth.status).send(refuse(request, auth));
   });
   // Results carry keys (a client issued a certificate) and registry details: never cached.
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -132,6 +176,8 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
     return payload;
   });
   app.addHook('onResponse', async (request, reply) => {
+    // A refused request has its (aggregated) audit line; a line per attempt would let anyone flood the log.
+    if (!admins.has(request) && request.routeOptions.url !== OPENAPI_PATH) return;
     request.log.info(
       { method: request.method, path: request.url.split('?')[0], status: reply.statusCode, admin: admins.get(request) ?? null, ms: Math.round(reply.elapsedTime * 10) / 10 },
       'admin request',
@@ -139,7 +185,9 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
   });
   app.setErrorHandler((err, request, reply) => {
     const answer = adminErrorReply(err);
-    if (answer.unexpected) request.log.error({ err }, 'admin request failed');
+    // A database error is logged by its SQLSTATE only: never its SQL text, parameters or stack.
+    if (answer.log) request.log.error(answer.log, 'admin request failed');
+    else if (answer.unexpected) request.log.error({ err }, 'admin request failed');
     return reply.code(answer.status).send(answer.body);
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not_found', error_description: 'no such endpoint' }));
@@ -157,16 +205,18 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
         const actor = admins.get(request);
         // Fail closed: no operation runs for a request the hook did not authenticate.
         if (actor === undefined) throw new Error('an admin request reached its route unauthenticated');
+        // An operation that takes no input refuses any, as for unknown fields: a typo is never silently dropped.
+        if (takesBody && !op.input && !emptyBody(request.body)) return reply.code(400).send(noInputAnswer(request.body));
         // Path parameters arrive percent-decoded (find-my-way decodes them, %2F included).
         const fields = op.input ? ((takesBody ? request.body : request.query) as OperationInput) : {};
         const input: OperationInput = { ...fields, ...(request.params as Record<string, string>) };
-        const onAuditFailure = (err: unknown) => request.log.error({ err, operation: op.id }, 'an admin change was saved but its audit row was not');
+        const onAuditFailure = (err: unknown) => request.log.error({ ...loggableError(err), operation: op.id }, 'an admin change was saved but its audit row was not');
         const result = await runOperation({ store, actor, onAuditFailure }, op, input);
         if (op.changes) {
           try {
             await onChange();
           } catch (err) {
-            request.log.error({ err, operation: op.id }, 'the token service could not reload after an admin change');
+            request.log.error({ ...loggableError(err), operation: op.id }, 'the token service could not reload after an admin change');
             return reply.code(500).send({
               error: 'server_error',
               error_description: 'the change was saved, but the token service could not apply it; it takes effect at its next reload',
@@ -178,11 +228,22 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
     });
   }
 
-  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8444 });
+  try {
+    await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8444 });
+  } catch (err) {
+    // serve retries on another port: the audit log made for this attempt must not outlive it.
+    if (!options.audit) await audit.close();
+    throw err;
+  }
   const address = app.server.address() as AddressInfo;
   return {
     url: `https://${reachable(address)}:${address.port}`,
     port: address.port,
-    close: () => app.close(),
+    boundAddress: address.address,
+    async close() {
+      await app.close();
+      if (options.audit) await audit.flush();
+      else await audit.close();
+    },
   };
 }

@@ -5,12 +5,13 @@ export type OpenApiDocument = Readonly<Record<string, unknown>>;
 
 /** The error statuses every operation may answer with, and when. */
 const ERROR_RESPONSES: Readonly<Record<string, string>> = {
-  '400': 'Invalid input (`invalid_input`, `ERR_CERTBOUND_INVALID_*`, `invalid_client_metadata`)',
+  '400': 'Invalid input (`invalid_input`: schema, a JSON type, a control character, an over-long id, a body for an operation that takes none; `ERR_CERTBOUND_INVALID_*`, `invalid_client_metadata`)',
   '401': 'No client certificate was presented (`unauthorized`)',
   '403': 'The certificate is not an administrator certificate (`forbidden`), or the change would cross partners',
   '404': 'No such partner, client, resource, certificate or grant (`ERR_CERTBOUND_NOT_FOUND`)',
-  '409': 'The change conflicts with the current state (`ERR_CERTBOUND_EXISTS`, `_CONFLICT`, `_NO_CA_KEY`)',
+  '409': 'The change conflicts with the current state (`ERR_CERTBOUND_EXISTS`, `_CONFLICT`, `_NO_CA_KEY`), or the database refused it as conflicting',
   '500': 'An unexpected failure (`server_error`), without detail',
+  '503': 'The database could not answer (`temporarily_unavailable`); try again',
 };
 
 function queryParameters(input: JsonSchema): unknown[] {

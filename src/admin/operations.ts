@@ -17,8 +17,16 @@ import { InvalidAdminInput, opt, optStr, str, strList, type JsonSchema, type Ope
 import { addPartner, deletePartner, getPartner, listPartners, setPartnerStatus, showPartner } from './partners.ts';
 import { addResource, grantResource, listResources, revokeGrant, showResource } from './resources.ts';
 
-const string = { type: 'string', minLength: 1, maxLength: 2048 } as const;
-const pem = { type: 'string', minLength: 1, maxLength: 65_536 } as const;
+/** No control character (C0, DEL, C1): they forge log lines and audit rows, and PostgreSQL refuses NUL. */
+export const NO_CONTROL = '^[^\\u0000-\\u001F\\u007F-\\u009F]*$';
+/** PEM text may hold line breaks and tabs, and no other control character. */
+const PEM_TEXT = '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$';
+/** An identifier (partner, client, administrator, thumbprint, serial): longer than any valid one is refused early. */
+export const ID_MAX = 128;
+const id = { type: 'string', minLength: 1, maxLength: ID_MAX, pattern: NO_CONTROL } as const;
+const string = { type: 'string', minLength: 1, maxLength: 2048, pattern: NO_CONTROL } as const;
+const text = { type: 'string', maxLength: 2048, pattern: NO_CONTROL } as const;
+const pem = { type: 'string', minLength: 1, maxLength: 65_536, pattern: PEM_TEXT } as const;
 const strings = { type: 'array', items: string, maxItems: 100 } as const;
 
 function object(properties: Record<string, JsonSchema>, required: string[] = []): JsonSchema {
@@ -37,7 +45,7 @@ export const OPERATIONS: readonly Operation[] = [
   {
     id: 'addPartner', method: 'POST', path: '/v1/partners', changes: true,
     summary: 'Add a partner: with an issuing CA certbound creates, or with its own CA certificates (ca_pem) imported',
-    input: object({ partner: string, ca_pem: pem, crl: string }, ['partner']),
+    input: object({ partner: id, ca_pem: pem, crl: string }, ['partner']),
     run: (ctx, i) => addPartner(ctx.store, str(i, 'partner'), { ...(optStr(i, 'ca_pem') === undefined ? {} : { caPem: optStr(i, 'ca_pem')! }), crlSource: optStr(i, 'crl') ?? null }),
   },
   {
@@ -73,7 +81,7 @@ export const OPERATIONS: readonly Operation[] = [
   {
     id: 'setAnchorCrl', method: 'PUT', path: '/v1/partners/{partner}/crl', changes: true,
     summary: "Set (or clear, with null) the CRL source of one of the partner's imported CAs: a file path or an http(s) URL",
-    input: object({ crl: { type: ['string', 'null'], maxLength: 2048 }, fingerprint: string }, ['crl']),
+    input: object({ crl: { type: ['string', 'null'], maxLength: 2048, pattern: NO_CONTROL }, fingerprint: id }, ['crl']),
     run: (ctx, i) => setAnchorCrl(ctx.store, str(i, 'partner'), optStr(i, 'crl') ?? null, optStr(i, 'fingerprint')),
   },
   {
@@ -82,7 +90,7 @@ export const OPERATIONS: readonly Operation[] = [
   },
   {
     id: 'listClients', method: 'GET', path: '/v1/clients', summary: 'List clients, optionally of one partner', changes: false,
-    input: object({ partner: string }),
+    input: object({ partner: id }),
     run: (ctx, i) => listClients(ctx.store, optStr(i, 'partner')),
   },
   {
@@ -90,7 +98,7 @@ export const OPERATIONS: readonly Operation[] = [
     summary: 'Register a client (RFC 8705 §2 metadata); issue_cert returns a development key and certificate',
     input: object(
       {
-        client: string, partner: string, auth_method: string, scope: { type: 'string', maxLength: 2048 }, resources: strings, introspects: strings,
+        client: id, partner: id, auth_method: string, scope: text, resources: strings, introspects: strings,
         subject_kind: { type: 'string', enum: ['subject_dn', 'san_dns', 'san_uri', 'san_ip', 'san_email'] }, subject_value: string,
         certificate_pem: pem, issue_cert: { type: 'boolean' }, token_ttl: { type: 'integer', minimum: 1, maximum: 86_400 }, bound_tokens: { type: 'boolean' },
       },
@@ -157,13 +165,13 @@ export const OPERATIONS: readonly Operation[] = [
   },
   {
     id: 'listResources', method: 'GET', path: '/v1/resources', summary: 'List APIs with their scopes and grants', changes: false,
-    input: object({ owner: string }),
+    input: object({ owner: id }),
     run: (ctx, i) => listResources(ctx.store, optStr(i, 'owner')),
   },
   {
     id: 'addResource', method: 'POST', path: '/v1/resources', changes: true,
     summary: 'Register an API by its identifier (the aud of its tokens) with its scopes and owning partner; again to update its scopes',
-    input: object({ resource: string, owner: string, scope: { type: 'string', maxLength: 2048 } }, ['resource', 'owner']),
+    input: object({ resource: string, owner: id, scope: text }, ['resource', 'owner']),
     run: (ctx, i) => addResource(ctx.store, str(i, 'resource'), str(i, 'owner'), optStr(i, 'scope')),
   },
   {
@@ -173,7 +181,7 @@ export const OPERATIONS: readonly Operation[] = [
   {
     id: 'grantResource', method: 'POST', path: '/v1/grants', changes: true,
     summary: "Grant a partner's clients, or one client, tokens for an API with a subset of its scopes (all when none are named)",
-    input: object({ resource: string, partner: string, client: string, scope: { type: 'string', maxLength: 2048 } }, ['resource', 'partner']),
+    input: object({ resource: string, partner: id, client: id, scope: text }, ['resource', 'partner']),
     run: (ctx, i) => grantResource(ctx.store, str(i, 'resource'), str(i, 'partner'), {
       ...(optStr(i, 'client') === undefined ? {} : { client: optStr(i, 'client')! }),
       ...(optStr(i, 'scope') === undefined ? {} : { scope: optStr(i, 'scope')! }),
@@ -182,18 +190,18 @@ export const OPERATIONS: readonly Operation[] = [
   {
     id: 'revokeGrant', method: 'DELETE', path: '/v1/grants', changes: true,
     summary: 'Withdraw a grant: new tokens are refused and the tokens it covered introspect inactive',
-    input: object({ resource: string, partner: string, client: string }, ['resource', 'partner']),
+    input: object({ resource: string, partner: id, client: id }, ['resource', 'partner']),
     run: (ctx, i) => revokeGrant(ctx.store, str(i, 'resource'), str(i, 'partner'), optStr(i, 'client')),
   },
   {
     id: 'listCertificates', method: 'GET', path: '/v1/certificates', summary: 'List certificates certbound issued, with their revocation state', changes: false,
-    input: object({ partner: string }),
+    input: object({ partner: id }),
     run: (ctx, i) => listCertificates(ctx.store, optStr(i, 'partner')),
   },
   {
     id: 'signCertificate', method: 'POST', path: '/v1/certificates', changes: true,
     summary: "Sign a partner's CSR with its issuing CA: the private key never leaves the partner",
-    input: object({ partner: string, csr_pem: pem, client: string, days: { type: 'integer', minimum: 1, maximum: 397 }, san_uris: strings }, ['partner', 'csr_pem']),
+    input: object({ partner: id, csr_pem: pem, client: id, days: { type: 'integer', minimum: 1, maximum: 397 }, san_uris: strings }, ['partner', 'csr_pem']),
     run: (ctx, i) => signCsr(ctx.store, {
       partner: str(i, 'partner'),
       csr: str(i, 'csr_pem'),
@@ -205,7 +213,7 @@ export const OPERATIONS: readonly Operation[] = [
   {
     id: 'revokeCertificate', method: 'POST', path: '/v1/certificates/revoke', changes: true,
     summary: 'Revoke a certificate by serial (issued by certbound) or x5t#S256 thumbprint: token requests with it fail at once',
-    input: object({ serial: string, thumbprint: string, reason: string }),
+    input: object({ serial: id, thumbprint: id, reason: string }),
     run: (ctx, i) => revokeCertificate(ctx.store, {
       ...(optStr(i, 'serial') === undefined ? {} : { serial: optStr(i, 'serial')! }),
       ...(optStr(i, 'thumbprint') === undefined ? {} : { thumbprint: optStr(i, 'thumbprint')! }),
@@ -219,7 +227,7 @@ export const OPERATIONS: readonly Operation[] = [
   {
     id: 'addAdminCertificate', method: 'POST', path: '/v1/admin-certificates', changes: true,
     summary: 'Register an administrator certificate (given, or issued with a new key that is returned once)',
-    input: object({ name: string, certificate_pem: pem }, ['name']),
+    input: object({ name: id, certificate_pem: pem }, ['name']),
     run: (ctx, i) => addAdminCertificate(ctx.store, str(i, 'name'), optStr(i, 'certificate_pem')),
   },
   {
@@ -228,7 +236,7 @@ export const OPERATIONS: readonly Operation[] = [
   },
   {
     id: 'queryAudit', method: 'GET', path: '/v1/audit', summary: 'Audit events, newest last, filtered by partner, client, time and outcome', changes: false,
-    input: object({ partner: string, client: string, since: string, outcome: { type: 'string', enum: ['success', 'denied'] }, limit: { type: 'integer', minimum: 1, maximum: 10_000 } }),
+    input: object({ partner: id, client: id, since: string, outcome: { type: 'string', enum: ['success', 'denied'] }, limit: { type: 'string', pattern: '^(?:[1-9][0-9]{0,3}|10000)$' } }),
     run: async (ctx, i) => {
       const since = optStr(i, 'since');
       const events = await ctx.store.queryAudit({

@@ -44,7 +44,7 @@ ${ADMIN_TARGET_USAGE}`,
       const outDir = values.out;
       const { leaf, files } = await withStore(dataDir(values.dir), (store) => issueServerCertificate(store, name, sans, outDir));
       if (values.json) io.out(JSON.stringify({ serial: leaf.serial, thumbprint: leaf.thumbprint, not_after: leaf.notAfter, files }, null, 2));
-      else io.out(`Server certificate '${name}' issued (serial ${leaf.serial}, valid until ${leaf.notAfter.toISOString()}).\n  certificate  ${files.cert}\n  private key  ${files.key}\n  trust        ${files.ca}`);
+      else io.out(`Server certificate '${name}' issued (serial ${leaf.serial}, valid until ${leaf.notAfter.toISOString()}).\n  certificate  ${files.cert}\n  private key  ${files.key}\n  trust        ${files.ca}\nServe it with TLS 1.3, or TLS 1.2 with ECDHE and AEAD ciphers only (RFC 9325): TLS_POLICY from certbound/resource, see docs/resource-servers.md.`);
       return 0;
     }
     if (name !== undefined) throw new UsageError(`unexpected argument '${name}'`);

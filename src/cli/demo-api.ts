@@ -1,6 +1,6 @@
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { createGuard, withGuard } from '../resource/index.ts';
+import { createGuard, TLS_POLICY, withGuard } from '../resource/index.ts';
 
 /** The sample "orders" API of the demo, as it runs. */
 export interface OrdersApi {
@@ -40,7 +40,7 @@ export async function startOrdersApi(options: OrdersApiOptions): Promise<OrdersA
     { scopes: ['orders:read'] },
   );
   // Ask for a client certificate but never require one: the guard answers per RFC 6750, not a TLS alert.
-  const server = createServer({ cert: options.cert, key: options.key, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' }, (req, res) => {
+  const server = createServer({ cert: options.cert, key: options.key, requestCert: true, rejectUnauthorized: false, ...TLS_POLICY }, (req, res) => {
     if (req.method === 'GET' && req.url === '/orders') void orders(req, res);
     else res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not_found"}');
   });

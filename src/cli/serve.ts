@@ -11,11 +11,13 @@ import { CertboundError } from '../core/certbound-error.ts';
 import { pkcs8ToPem } from '../pki/keys.ts';
 import type { SubjectAltName } from '../pki/issue.ts';
 import { assertIssuer } from '../server/metadata.ts';
+import { startMetricsListener, type MetricsListener } from '../server/metrics-listener.ts';
 import { startTokenService } from '../server/service.ts';
 import { acquireServeLock, updateServeLock } from '../storage/lock.ts';
 import { openStore, redactDatabaseUrl } from '../storage/open.ts';
 import type { Store } from '../storage/store.ts';
 import { dataDir, integerOption, parse, UsageError, type Command, type Io } from './context.ts';
+import { parseAuditRetention } from './retention.ts';
 
 /** The SAN the TLS certificate needs so that clients reach `hostname` (the issuer's, the admin API's). */
 function hostSan(hostname: string): SubjectAltName[] {
@@ -35,15 +37,34 @@ function shellPath(path: string): string {
   return /^[\w./-]+$/.test(shown) ? shown : `'${shown.replaceAll("'", "'\\''")}'`;
 }
 
-function banner(io: Io, dir: string, issuer: string, url: string, adminUrl: string | null, demo: boolean): void {
+/** Whether a bound address is reachable from other hosts (anything but loopback). */
+function beyondLoopback(address: string): boolean {
+  return !(address === '::1' || address.startsWith('127.') || address === 'localhost' || address.startsWith('::ffff:127.'));
+}
+
+/** How the banner shows the admin API: where this host reaches it, and where it is really bound when that differs. */
+function adminLine(admin: { url: string; boundAddress: string; note: string } | null): string {
+  if (admin === null) return 'off (--no-admin)';
+  const host = new URL(admin.url).hostname.replace(/^\[|\]$/g, '');
+  return host === admin.boundAddress ? `${admin.url}${admin.note}` : `${admin.url}${admin.note} (bound to ${admin.boundAddress})`;
+}
+
+function banner(io: Io, dir: string, issuer: string, url: string, admin: { url: string; boundAddress: string; note: string } | null, metricsUrl: string | null, demo: boolean): void {
   const files = dataDirFiles(dir);
+  const adminUrl = admin?.url ?? null;
   io.out(`certbound token service is running.
   issuer       ${issuer}
   listening    ${url}
-  admin API    ${adminUrl ?? 'off (--no-admin)'}
+  admin API    ${adminLine(admin)}
+  metrics      ${metricsUrl ?? 'off (--metrics-port N to serve them)'}
   data         ${dir}
   platform CA  ${files.caCert}
 `);
+  if (admin && beyondLoopback(admin.boundAddress)) {
+    io.out(`WARNING: the admin API listens on ${admin.boundAddress}, beyond this host: only administrator certificates are
+         let in, but keep it behind a firewall or bind it to loopback (--admin-host 127.0.0.1).
+`);
+  }
   if (demo) {
     const d = join(dir, DEMO.client);
     io.out(`Get a certificate-bound access token for the demo client:
@@ -75,7 +96,9 @@ async function serviceCredential(store: Store): Promise<{ cert: string; key: str
 export const serve: Command = {
   usage: `Usage: certbound serve [--host 127.0.0.1] [--port 8443] [--issuer URL] [--tls-cert F --tls-key F]
                       [--admin-host 127.0.0.1] [--admin-port 8444 | --no-admin] [--database URL]
-                      [--default-audience URI] [--ca-names all|roots] [--seed-demo] [--log-level info] [--dir D]
+                      [--metrics-host 127.0.0.1] [--metrics-port N]
+                      [--default-audience URI] [--ca-names all|roots] [--audit-retention 90d|0]
+                      [--seed-demo] [--log-level info] [--dir D]
 
 Runs the token service on the data directory (initialising it first if needed).
   --issuer URL            exactly the issuer tokens and metadata carry (default https://localhost:PORT)
@@ -84,12 +107,16 @@ Runs the token service on the data directory (initialising it first if needed).
   --admin-port N          administrator certificates only; default 8444, 0 for a free port;
                           see docs/admin-api.md
   --no-admin              run without the admin API
+  --metrics-port N        serve Prometheus metrics at http://HOST:N/metrics (plain HTTP, no certificate;
+  --metrics-host H        default host 127.0.0.1); off unless given. Never on the token port
   --database URL          keep the store in a PostgreSQL server (postgres://…) instead of <dir>/db
   --default-audience URI  aud for clients with no resource of their own (default: the issuer)
   --ca-names all|roots    CA names sent to clients in the TLS handshake: every trusted CA (default),
                           or only the platform root and imported CAs — for many partners (the list
                           costs ~52 bytes per partner; TLS caps it near 1,258). With roots, clients
                           present their chain: the cert.pem certbound issues already holds it
+  --audit-retention D     delete audit events older than D (e.g. 90d, 36h; default 90d), at start
+                          and hourly; 0 or off keeps every event
   --seed-demo             on an empty data directory, create partner 'demo' and client
                           'demo-client' with its key and certificate in <dir>/demo-client/
 While it runs, partner, client, resource, cert and admin commands on the same data directory go
@@ -110,15 +137,21 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
       'admin-host': { type: 'string' },
       'admin-port': { type: 'string' },
       'no-admin': { type: 'boolean' },
+      'metrics-host': { type: 'string' },
+      'metrics-port': { type: 'string' },
       database: { type: 'string' },
+      'audit-retention': { type: 'string' },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const port = integerOption('port', values.port, 0, 65_535) ?? 8443;
     const adminPort = integerOption('admin-port', values['admin-port'], 0, 65_535) ?? 8444;
+    const metricsPort = integerOption('metrics-port', values['metrics-port'], 0, 65_535);
+    if (metricsPort === undefined && values['metrics-host'] !== undefined) throw new UsageError('--metrics-host goes with --metrics-port');
     const admin = !values['no-admin'];
     if (!admin && (values['admin-port'] !== undefined || values['admin-host'] !== undefined)) throw new UsageError('--no-admin excludes --admin-host and --admin-port');
     const databaseUrl = values.database;
     if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+    const auditRetentionMs = parseAuditRetention(values['audit-retention']);
     const caNames = values['ca-names'] ?? 'all';
     if (caNames !== 'all' && caNames !== 'roots') throw new UsageError('--ca-names is all or roots');
     if (values.issuer !== undefined) {
@@ -142,6 +175,7 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
     });
     let store: Store | undefined;
     let adminApi: AdminApi | undefined;
+    let metrics: MetricsListener | undefined;
     try {
       store = await openStore(dir, databaseUrl === undefined ? {} : { databaseUrl });
       const tls = values['tls-cert'] === undefined ? undefined : {
@@ -161,6 +195,7 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
         ...(tls ? { tls } : {}),
         ...(values['default-audience'] === undefined ? {} : { defaultAudience: values['default-audience'] }),
         caNames,
+        auditRetentionMs,
       });
       let adminNote = '';
       if (admin) {
@@ -172,6 +207,7 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
             tls: await serviceCredential(store),
             onChange: () => service.reload(),
             logger: logger.child({ component: 'admin' }),
+            metrics: service.metrics,
           };
           const start = (p: number) => startAdminApi({ ...options, port: p });
           try {
@@ -190,13 +226,23 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
           throw err;
         }
       }
+      if (metricsPort !== undefined) {
+        try {
+          metrics = await startMetricsListener({ registry: service.metrics.registry, host: values['metrics-host'] ?? '127.0.0.1', port: metricsPort });
+        } catch (err) {
+          await adminApi?.close();
+          await service.close();
+          if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CertboundError('ERR_CERTBOUND_USAGE', `the metrics listener cannot listen on port ${metricsPort}: it is in use`);
+          throw err;
+        }
+      }
       await updateServeLock(dir, {
         issuer: service.issuer,
         ...(adminApi ? { adminUrl: adminApi.url } : {}),
         ...(databaseUrl === undefined ? {} : { database: redactDatabaseUrl(databaseUrl) }),
       });
       const hasDemo = demo !== null || (await store.getClient(DEMO.client)) !== null;
-      banner(io, dir, service.issuer, service.url, adminApi ? `${adminApi.url}${adminNote}` : null, hasDemo);
+      banner(io, dir, service.issuer, service.url, adminApi ? { url: adminApi.url, boundAddress: adminApi.boundAddress, note: adminNote } : null, metrics?.url ?? null, hasDemo);
       process.on('SIGHUP', () => {
         service.reload().then(
           () => logger.info('registry reloaded'),
@@ -206,6 +252,7 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
       await stopped;
       // The admin API first: no change is accepted that the token service would not apply.
       await adminApi?.close();
+      await metrics?.close();
       await service.close();
       logger.flush();
       return 0;

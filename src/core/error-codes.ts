@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   ERR_CERTBOUND_INVALID_INPUT: 'An admin operation got a missing or malformed field.',
   ERR_CERTBOUND_INVALID_CERTIFICATE: 'A certificate, CA or CSR given to certbound is malformed, expired, not a CA where one is needed, or its signature does not verify.',
   ERR_CERTBOUND_CONFLICT: "The change conflicts with the current state: deleting a partner that still has clients, retiring a client's last active certificate, a trust anchor already held by another partner.",
+  ERR_CERTBOUND_PARTNER_ANCHOR_CONFLICT: "A CA to import has the same subject as a CA already trusted for another partner or the platform (a look-alike anchor).",
   ERR_CERTBOUND_DATABASE_UNAVAILABLE: 'The PostgreSQL server could not be reached or refused the connection (address, credentials, TLS).',
   ERR_CERTBOUND_INVALID_CRL: 'A CRL is malformed, not issued and signed by the CA it is configured for, not valid yet, past its nextUpdate, or has a critical extension certbound does not process.',
   ERR_CERTBOUND_CRL_UNAVAILABLE: 'A CRL source could not be read: missing file, unreachable server, timeout, an answer other than 200, or larger than 10 MiB.',

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { ACCESS_TOKEN_TYPE } from '../core/access-token.ts';
 import { parseBearerAuthorization } from '../core/bearer.ts';
 import { boundThumbprint, thumbprintsEqual } from '../core/cnf.ts';
@@ -132,6 +132,9 @@ export function createGuard(options: GuardOptions): Guard {
       let claims = verified.get(token, now);
       if (!claims) {
         try {
+          // `zip` is a JWE parameter (RFC 7516 §4.1.3): a JWS carrying it is no token of ours, and
+          // a verifier that honoured it would inflate attacker input (catalogue JT-28).
+          if ('zip' in decodeProtectedHeader(token)) throw new InvalidToken('the access token is invalid');
           ({ payload: claims } = await jwtVerify(token, keys, {
             issuer: options.issuer,
             audience,

@@ -4,3 +4,4 @@ export { errorResponse, type GuardResponse } from './response.ts';
 export { withGuard, type GuardedHandler } from './adapters/node.ts';
 export { guardMiddleware, type AuthenticatedRequest } from './adapters/express.ts';
 export { certboundGuard, type GuardPluginOptions } from './adapters/fastify.ts';
+export { TLS_POLICY, type TlsPolicy } from '../transport/tls-policy.ts';

@@ -18,18 +18,15 @@ export const AUDIT_EVENTS = {
   clientAuthFailed: 'client.auth_failed',
 } as const;
 
-const MAX_CLAIMED_CLIENT_ID = 128;
-const MAX_RESOURCE = 256;
-const MAX_DESCRIPTION = 200;
+/** What an audit event says of a value a request names but the registry does not know: never the value itself. */
+export const UNREGISTERED = 'unregistered';
 
-// What a request claims is untrusted input: a value shaped like a credential is not kept even
-// when sent in the wrong field — a JWT, a PEM, or a certbound client secret (43 base64url characters).
-const CREDENTIAL_LIKE = /^[\w-]{8,}\.[\w-]{8,}\.[\w-]*$|-----BEGIN|^[\w-]{43}$/;
-
-/** Untrusted text fit for the audit trail: no control characters, bounded, never credential-shaped. */
-function untrusted(value: string, max: number): string {
-  const text = value.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, max);
-  return CREDENTIAL_LIKE.test(value) ? '[redacted]' : text;
+/**
+ * An unregistered value as the audit trail keeps it: a fixed marker and its length. A secret
+ * pasted into a client_id, or into a resource URL's path or query, is never stored or logged.
+ */
+function unregistered(name: string, value: string): Record<string, unknown> {
+  return { [name]: UNREGISTERED, [`${name}_length`]: value.length };
 }
 
 /** `x5t#S256` and canonical serial of a presented certificate; nothing about the key or the PEM. */
@@ -101,10 +98,12 @@ export function tokenRevokedEvent(input: {
 }
 
 /**
- * A refused request (`token.denied`, `client.auth_failed`), with what is known of it: the
- * OAuth error code — and, for `invalid_client`, its private reason — the claimed client and
- * its partner when the client is registered (an unknown id only in `detail`, truncated), the
- * presented certificate and the requested resource. Never a secret or the Authorization header.
+ * A refused request (`token.denied`, `client.auth_failed`), with what is known of it and
+ * validated: the OAuth error code — and, for `invalid_client`, its private reason — the claimed
+ * client and its partner only when the client is registered, the requested resource only when
+ * it is a registered one (otherwise a marker and the length), the presented certificate's
+ * thumbprint and serial, the peer address. Never a raw parameter, a secret, the Authorization
+ * header or the error description (it may echo a parameter name).
  */
 export function deniedEvent(input: {
   readonly at: Date;
@@ -119,11 +118,13 @@ export function deniedEvent(input: {
   const { error } = input;
   const claimed = claimedClientId(input.params, input.authorization);
   const client = claimed === undefined ? undefined : input.registry.clients.get(claimed);
-  const resource = input.params?.get('resource')?.[0];
-  const detail: Record<string, unknown> = { peer: input.peer };
-  if (claimed !== undefined && !client) detail['claimed_client_id'] = untrusted(claimed, MAX_CLAIMED_CLIENT_ID);
-  // The wire description is what the client was told: worth keeping for 4xx, never 5xx detail.
-  if (!(error instanceof InvalidClient) && error.status < 500) detail['description'] = error.error_description.slice(0, MAX_DESCRIPTION);
+  const requested = input.params?.get('resource')?.[0];
+  const resource = requested !== undefined && input.registry.resources.has(requested) ? requested : null;
+  const detail: Record<string, unknown> = {
+    peer: input.peer.slice(0, 64),
+    ...(claimed !== undefined && !client ? unregistered('client_id', claimed) : {}),
+    ...(requested !== undefined && resource === null ? unregistered('resource', requested) : {}),
+  };
   return {
     at: input.at,
     event: input.event,
@@ -132,7 +133,7 @@ export function deniedEvent(input: {
     partnerId: client?.partnerId ?? null,
     clientId: client?.id ?? null,
     ...certificateFields(input.certificate),
-    resource: resource === undefined ? null : untrusted(resource, MAX_RESOURCE),
+    resource,
     detail,
   };
 }

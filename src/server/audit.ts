@@ -1,38 +1,51 @@
-import type { Logger } from 'pino';
+import type { BaseLogger } from 'pino';
 import type { AuditEvent } from '../core/model.ts';
 import type { Store } from '../storage/store.ts';
+import { createAuditAggregator } from './audit-aggregate.ts';
+import { auditLogFields, normalizeAuditEvent, outlineAuditEvent } from './audit-normalize.ts';
 
 /** How to build an audit log. */
 export interface AuditLogOptions {
   /** Where batches are written; only `appendAudit` is used. */
   readonly store: Pick<Store, 'appendAudit'>;
-  /** Where each event is also logged at once, as one structured line; false for none. */
-  readonly logger?: Logger | false;
+  /** Where each event is also logged, as one structured line; false for none. */
+  readonly logger?: Pick<BaseLogger, 'info' | 'warn'> | false;
   /** How often buffered events are written, in milliseconds. */
   readonly flushMs?: number;
   /** At most this many events per INSERT. */
   readonly maxBatch?: number;
-  /** At most this many events wait in memory; beyond it the oldest are dropped. */
+  /** At most this many events wait in memory; beyond it denials are dropped first, oldest first. */
   readonly maxBuffered?: number;
   /** How long close() waits for its last write before giving up, in milliseconds. */
   readonly closeTimeoutMs?: number;
+  /** The interval over which unauthenticated refusals are aggregated, in milliseconds (60 s by default). */
+  readonly aggregateMs?: number;
+  /** At most this many (event, reason, peer) keys aggregated per interval; further peers are counted as `*`. */
+  readonly maxAggregateKeys?: number;
 }
 
 /** The token service's audit trail: recorded synchronously, written to the store in batches. */
 export interface AuditLog {
   /** Logs the event and buffers it for the store. Never throws, never waits. */
   record(event: AuditEvent): void;
-  /** Writes what is buffered; on a store failure keeps it for the next flush. Never rejects. */
+  /**
+   * Counts a refusal of a peer that proved no identity (no valid certificate, an unknown client,
+   * no credentials, a failed TLS handshake): one event per event name, reason, registered client
+   * and peer address per interval, with `detail.count` and `detail.last_at`, buffered when the
+   * interval ends (or at the next explicit flush). Logged twice: the first of the interval at once
+   * (`aggregate: "first"`), the total when buffered (`aggregate: "total"`). Never throws, never waits.
+   */
+  recordUnauthenticated(event: AuditEvent, peer: string): void;
+  /** Writes what is buffered, aggregates included; on a store failure keeps it for the next flush. Never rejects. */
   flush(): Promise<void>;
-  /** Stops the timer and flushes what it can (bounded by `closeTimeoutMs`); later events wait for an explicit flush. */
+  /** Stops the timers and flushes what it can (bounded by `closeTimeoutMs`); later events wait for an explicit flush. */
   close(): Promise<void>;
-  /** Events waiting for the store. */
+  /** Events waiting for the store (aggregates not yet emitted excluded). */
   readonly pending: number;
-  /** Events dropped, oldest first, because the buffer was full — since the log was created. */
+  /** Events dropped because the buffer was full — denials first — since the log was created. */
   readonly dropped: number;
 }
 
-// One INSERT carries 11 parameters per event; PostgreSQL allows 65 535 per statement.
 const MAX_BATCH_LIMIT = 5_000;
 
 function positiveInteger(name: string, value: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -42,60 +55,48 @@ function positiveInteger(name: string, value: number, max = Number.MAX_SAFE_INTE
   return value;
 }
 
-// Defence in depth: callers build events from known-safe fields, but a detail key that names a credential is dropped anyway.
-const SENSITIVE_KEY = /secret|password|authorization|private|credential|^(access_|refresh_|id_)?token$/i;
-// PostgreSQL text and jsonb cannot hold NUL; an event with one would fail its batch on every retry.
-const NUL = /\u0000/g;
-
-const clean = (value: string): string => (value.includes('\u0000') ? value.replace(NUL, '') : value);
-const cleanOrNull = (value: string | null | undefined): string | null => (value === undefined || value === null ? null : clean(value));
-
-/** The event's detail as plain JSON data, without credential-named keys or NULs; null when it is not serialisable. */
-function plainDetail(detail: Readonly<Record<string, unknown>>): Record<string, unknown> | null {
-  try {
-    const json = JSON.stringify(detail, (key, value: unknown) =>
-      key !== '' && SENSITIVE_KEY.test(key) ? undefined : typeof value === 'string' ? clean(value) : value,
-    );
-    return JSON.parse(json) as Record<string, unknown>;
-  } catch {
-    // A cycle or a BigInt: the event is kept without its detail.
-    return null;
-  }
+interface Queued {
+  readonly seq: number;
+  readonly event: AuditEvent;
 }
 
-/** Guards the store against an event it would refuse on every retry: an invalid date, a NUL, detail that is not JSON. */
-function normalize(event: AuditEvent): AuditEvent {
-  return {
-    at: event.at instanceof Date && !Number.isNaN(event.at.getTime()) ? event.at : new Date(),
-    event: clean(String(event.event)),
-    outcome: event.outcome === 'success' ? 'success' : 'denied',
-    reason: cleanOrNull(event.reason),
-    actor: cleanOrNull(event.actor),
-    partnerId: cleanOrNull(event.partnerId),
-    clientId: cleanOrNull(event.clientId),
-    thumbprint: cleanOrNull(event.thumbprint),
-    serial: cleanOrNull(event.serial),
-    resource: cleanOrNull(event.resource),
-    detail: event.detail === undefined || event.detail === null ? null : plainDetail(event.detail),
-  };
-}
-
-/** The fields of an audit log line: the event as stored, with `at` as an ISO string. */
-function logFields(event: AuditEvent): Record<string, unknown> {
-  const fields: Record<string, unknown> = { event: event.event, outcome: event.outcome, at: event.at.toISOString() };
-  for (const key of ['reason', 'actor', 'partnerId', 'clientId', 'thumbprint', 'serial', 'resource', 'detail'] as const) {
-    const value = event[key];
-    if (value !== undefined && value !== null) fields[key] = value;
+/** A FIFO as an array and a head index: taking or dropping the oldest is O(1), amortised. */
+class Fifo {
+  #items: Queued[] = [];
+  #head = 0;
+  get size(): number {
+    return this.#items.length - this.#head;
   }
-  return fields;
+  push(item: Queued): void {
+    this.#items.push(item);
+  }
+  peek(): Queued | undefined {
+    return this.#items[this.#head];
+  }
+  shift(): Queued | undefined {
+    const item = this.#items[this.#head];
+    if (item === undefined) return undefined;
+    this.#head++;
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return item;
+  }
+  /** Puts back, ahead of everything, items shifted earlier (in their order). */
+  unshift(items: readonly Queued[]): void {
+    this.#items = items.concat(this.#items.slice(this.#head));
+    this.#head = 0;
+  }
 }
 
 /**
- * Creates the audit log. Every event is logged at `info` the moment it is recorded — denials
- * included: a refused client is the service working, not a fault of it, and the `outcome`
- * field tells the two apart — and is written to the store by an unref'd timer in batches.
- * While the store fails, events wait in memory and are retried on the next flush; when
- * `maxBuffered` are waiting, the oldest are dropped and counted (one warning per flush).
+ * Creates the audit log. An event is logged at `info` as it is recorded — denials included: a
+ * refused client is the service working, and `outcome` tells the two apart — or, for an
+ * aggregated refusal, once per interval; it is written to the store by an unref'd timer in
+ * batches, in the order recorded. While the store fails, events wait in memory and are retried
+ * on the next flush. When `maxBuffered` are waiting, denials go first, oldest first: a flood of
+ * refusals never evicts a `token.issued` or `token.revoked` (each drop counted, one warning per flush).
  */
 export function createAuditLog(options: AuditLogOptions): AuditLog {
   const { store } = options;
@@ -104,44 +105,66 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const maxBatch = positiveInteger('maxBatch', options.maxBatch ?? 500, MAX_BATCH_LIMIT);
   const maxBuffered = positiveInteger('maxBuffered', options.maxBuffered ?? 50_000);
   const closeTimeoutMs = positiveInteger('closeTimeoutMs', options.closeTimeoutMs ?? 5_000);
+  const aggregateMs = positiveInteger('aggregateMs', options.aggregateMs ?? 60_000);
+  const aggregator = createAuditAggregator(positiveInteger('maxAggregateKeys', options.maxAggregateKeys ?? 1_000));
 
-  // A queue as an array and a head index: dropping or taking the oldest is O(1), amortised.
-  let queue: AuditEvent[] = [];
-  let head = 0;
+  // Successes (and other events that must stay) and denials wait apart, so denials can be dropped first.
+  const kept = new Fifo();
+  const denials = new Fifo();
+  let seq = 0;
   let dropped = 0;
   let unreported = 0;
   let failing = false;
   let running: Promise<void> | null = null;
   let closed = false;
 
-  const size = () => queue.length - head;
-  const compact = () => {
-    if (head > 1024 && head * 2 > queue.length) {
-      queue = queue.slice(head);
-      head = 0;
+  const size = () => kept.size + denials.size;
+  const trim = () => {
+    while (size() > maxBuffered) {
+      (denials.size > 0 ? denials : kept).shift();
+      dropped++;
+      unreported++;
     }
   };
-  const trim = () => {
-    const excess = size() - maxBuffered;
-    if (excess > 0) {
-      head += excess;
-      dropped += excess;
-      unreported += excess;
-      compact();
+  const log = (event: AuditEvent, aggregate?: 'first' | 'total') => {
+    try {
+      logger?.info({ audit: auditLogFields(event), ...(aggregate ? { aggregate } : {}) }, 'audit');
+    } catch {
+      // A log line that cannot be written must not fail the request it records; the store still gets the event.
     }
+  };
+  const enqueue = (event: AuditEvent, aggregate?: 'total') => {
+    log(event, aggregate);
+    (event.outcome === 'success' ? kept : denials).push({ seq: seq++, event });
+    trim();
+  };
+  const emitAggregates = () => {
+    for (const event of aggregator.take()) enqueue(event, 'total');
+  };
+
+  /** The oldest `maxBatch` events of both queues, in the order recorded. */
+  const takeBatch = (): Queued[] => {
+    const batch: Queued[] = [];
+    while (batch.length < maxBatch) {
+      const a = kept.peek();
+      const b = denials.peek();
+      const from = a === undefined ? denials : b === undefined || a.seq < b.seq ? kept : denials;
+      const item = from.shift();
+      if (item === undefined) break;
+      batch.push(item);
+    }
+    return batch;
   };
 
   async function drain(): Promise<void> {
     while (size() > 0) {
-      const batch = queue.slice(head, head + maxBatch);
-      head += batch.length;
-      compact();
+      const batch = takeBatch();
       try {
-        await store.appendAudit(batch);
+        await store.appendAudit(batch.map((q) => q.event));
       } catch (err) {
-        // Keep the batch, ahead of what arrived meanwhile, for the next flush; the oldest go if that overflows.
-        queue = batch.concat(queue.slice(head));
-        head = 0;
+        // Keep the batch, ahead of what arrived meanwhile, for the next flush; denials go if that overflows.
+        kept.unshift(batch.filter((q) => q.event.outcome === 'success'));
+        denials.unshift(batch.filter((q) => q.event.outcome !== 'success'));
         trim();
         if (!failing) logger?.warn({ err, pending: size() }, 'audit log: the store refused a write; events are kept and retried');
         failing = true;
@@ -151,12 +174,12 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       failing = false;
     }
     if (unreported > 0) {
-      logger?.warn({ dropped: unreported, droppedTotal: dropped }, 'audit log: buffer full, oldest events dropped');
+      logger?.warn({ dropped: unreported, droppedTotal: dropped }, 'audit log: buffer full, events dropped (denials first)');
       unreported = 0;
     }
   }
 
-  function flush(): Promise<void> {
+  function write(): Promise<void> {
     // One writer at a time, so batches land in order; a flush asked for meanwhile runs after it.
     const previous = running ?? Promise.resolve();
     const next = previous.then(drain).catch(() => undefined);
@@ -169,32 +192,45 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
 
   const timer = setInterval(() => {
     // While a write hangs (a database that does not answer), ticks do not pile up behind it.
-    if (running === null && size() > 0) void flush();
+    if (running === null && size() > 0) void write();
   }, flushMs);
   timer.unref();
+  const window = setInterval(emitAggregates, aggregateMs);
+  window.unref();
+
+  const flush = () => {
+    emitAggregates();
+    return write();
+  };
 
   return {
     record(recorded) {
       let event: AuditEvent;
       try {
-        event = normalize(recorded);
+        event = normalizeAuditEvent(recorded);
       } catch {
         // Only a caller ignoring the types gets here; what it recorded is kept in outline rather than thrown back.
-        event = { at: new Date(), event: typeof recorded.event === 'string' ? recorded.event : 'unknown', outcome: recorded.outcome === 'success' ? 'success' : 'denied' };
+        event = outlineAuditEvent(recorded);
       }
+      enqueue(event);
+    },
+    recordUnauthenticated(recorded, peer) {
+      let event: AuditEvent;
       try {
-        logger?.info({ audit: logFields(event) }, 'audit');
+        event = normalizeAuditEvent(recorded);
       } catch {
-        // A log line that cannot be written must not fail the request it records; the store still gets the event.
+        event = outlineAuditEvent(recorded);
       }
-      queue.push(event);
-      trim();
+      const address = typeof peer === 'string' ? peer.slice(0, 64) : 'unknown';
+      // The first of each key in an interval is logged at once, so a refusal shows without waiting; the total follows.
+      if (aggregator.add(event, address)) log({ ...event, detail: { ...event.detail, peer: address } }, 'first');
     },
     flush,
     async close() {
       if (!closed) {
         closed = true;
         clearInterval(timer);
+        clearInterval(window);
       }
       let timeout: NodeJS.Timeout | undefined;
       const gaveUp = new Promise<boolean>((resolve) => {

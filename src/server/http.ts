@@ -6,7 +6,9 @@ import type { Logger } from 'pino';
 import { InvalidClient, InvalidRequest, OAuthError, toOAuthError, UnsupportedGrantType } from '../core/errors.ts';
 import { single, type FormParams } from '../core/form.ts';
 import { basicChallenge } from '../core/www-authenticate.ts';
-import { peerCertificate } from '../transport/tls.ts';
+import { bytesReceived, peerCertificate } from '../transport/tls.ts';
+import { TLS_POLICY } from '../transport/tls-policy.ts';
+import { loggableError } from '../storage/database-error.ts';
 import type { Store } from '../storage/store.ts';
 import { newJti, signAccessToken, type KeySet } from './access-tokens.ts';
 import { deniedRequestEvent, tokenIssuedEvent, tokenRevokedEvent, type AuditAttempt } from './audit-events.ts';
@@ -16,10 +18,13 @@ import { clientCredentialsClaims } from './client-credentials.ts';
 import { registerCrlRoute } from './crl-route.ts';
 import { introspect } from './introspection.ts';
 import { revoke } from './revocation.ts';
+import { clientErrorHandler, type ClientErrorHook } from './client-error.ts';
 import { formOf, headerCount, noStore } from './form-request.ts';
 import { authorizationServerMetadata, ENDPOINTS } from './metadata.ts';
-import { createMetrics } from './metrics.ts';
+import { httpServerLimits, listenerLimits, TOKEN_SERVICE_LIMITS, type ListenerLimits } from './listener-limits.ts';
+import { createMetrics, type ServiceMetrics } from './metrics.ts';
 import type { Registry } from './registry.ts';
+import { watchTlsFailures } from './tls-failures.ts';
 
 /** The mutable state the routes read on every request; replaced whole when the registry changes. */
 export interface ServiceState {
@@ -41,6 +46,12 @@ export interface AppOptions {
   readonly audit?: AuditLog | undefined;
   /** Clock, for tests. */
   readonly now?: () => Date;
+  /** Where the counters go (new ones when absent); served by the metrics listener, never on this (partner-facing) port. */
+  readonly metrics?: ServiceMetrics | undefined;
+  /** Timeouts and connection cap; {@link TOKEN_SERVICE_LIMITS} for what is not given. */
+  readonly limits?: Partial<ListenerLimits> | undefined;
+  /** Told of each request the HTTP parser refused (answered by answerClientError). */
+  readonly onClientError?: ClientErrorHook | undefined;
 }
 
 const BODY_LIMIT = 64 * 1024;
@@ -54,7 +65,8 @@ const OTHER_METHODS = ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as co
  */
 export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
   const { store, state } = options;
-  const metrics = createMetrics();
+  const metrics = options.metrics ?? createMetrics();
+  const limits = listenerLimits(TOKEN_SERVICE_LIMITS, options.limits);
   const now = options.now ?? (() => new Date());
   const { audit } = options;
   // What the error handler may learn of a failed request: its form, and whether its client authenticated.
@@ -69,8 +81,9 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
       ...options.https,
       requestCert: true,
       rejectUnauthorized: false,
-      minVersion: 'TLSv1.2',
-      handshakeTimeout: 10_000,
+      ...TLS_POLICY,
+      // Also bounds what a slow or idle peer can hold (slowloris, idle keep-alive floods).
+      ...httpServerLimits(limits),
     },
     ...(options.logger ? { loggerInstance: options.logger } : {}),
     // Fastify answers a malformed URL itself, in its own shape naming itself: keep every answer an OAuth error.
@@ -78,17 +91,24 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
     // Fastify's own request log lines would record the query string, where a careless client may
     // put a secret; one line per request is written below instead, with the path only.
     logController: new LogController({ disableRequestLogging: true }),
+    // A request the HTTP parser refuses is answered in the OAuth error shape too.
+    clientErrorHandler: clientErrorHandler(options.onClientError),
     bodyLimit: BODY_LIMIT,
-    requestTimeout: 30_000,
-    keepAliveTimeout: 30_000,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
     return503OnClosing: true,
   });
-  // Bound what a slow or idle peer can hold (slowloris, idle keep-alive floods).
-  app.server.headersTimeout = 10_000;
-  app.server.maxConnections = 10_000;
+  app.server.maxConnections = limits.maxConnections;
 
-  // A connection's certificate must not change under a cached thumbprint.
-  app.server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
+  // Per connection, what its handshake was: the registry generation it was judged under (see
+  // client-auth's stale verdicts) and how many bytes the client sent for it (its chain's size).
+  const handshakes = new WeakMap<TLSSocket, { generation: number; bytes: number | undefined }>();
+  app.server.on('secureConnection', (socket: TLSSocket) => {
+    // A connection's certificate must not change under a cached thumbprint.
+    socket.disableRenegotiation();
+    handshakes.set(socket, { generation: state.registry.generation, bytes: bytesReceived(socket) });
+  });
+  watchTlsFailures(app.server, { listener: 'token', counter: metrics.tlsHandshakeFailures, audit, now });
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -99,10 +119,12 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
     else if (err.statusCode === 413) oauth = new OAuthError('invalid_request', 413, 'request body too large');
     else if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) oauth = new InvalidRequest();
     else oauth = toOAuthError(err);
-    if (oauth.status >= 500) request.log.error({ err }, 'request failed');
+    if (oauth.status >= 500) request.log.error(loggableError(err), 'request failed');
     else if (oauth instanceof InvalidClient && !audit) request.log.info({ reason: oauth.reason }, 'client authentication failed');
     const denied = audit ? deniedRequestEvent(request, oauth, attempts.get(request), state.registry, now()) : null;
-    if (denied) audit?.record(denied);
+    // A peer that never authenticated is counted per address and reason, not given a row per attempt.
+    if (denied && attempts.get(request)?.authenticated) audit?.record(denied);
+    else if (denied) audit?.recordUnauthenticated(denied, request.ip);
     metrics.errors.inc({ endpoint: request.routeOptions.url ?? 'unknown', error: oauth.error });
     noStore(reply).code(oauth.status);
     if (oauth instanceof InvalidClient) reply.header('www-authenticate', basicChallenge(state.issuer));
@@ -119,6 +141,7 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
         params,
         authorization: request.headers.authorization,
         certificate: peerCertificate(request.raw.socket as TLSSocket),
+        handshake: handshakes.get(request.raw.socket as TLSSocket),
         now: now(),
       },
       state.registry,
@@ -195,14 +218,13 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
   );
   registerCrlRoute(app, { store, state, now });
   app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/metrics', async (_request, reply) =>
-    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
-  );
+  // No /metrics here: this port faces partners; the metrics listener (serve --metrics-port) serves them.
   app.addHook('onResponse', async (request, reply) => {
     const endpoint = request.routeOptions.url ?? 'unknown';
     metrics.duration.observe({ endpoint }, reply.elapsedTime / 1000);
     request.log.info(
-      { method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, peer: request.ip },
+      // The route pattern, not the path as sent: anyone can put a secret (or a megabyte) in a path.
+      { method: request.method, path: request.routeOptions.url ?? null, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, peer: request.ip },
       'request',
     );
   });

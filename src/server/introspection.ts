@@ -19,15 +19,26 @@ export interface TokenContext {
   readonly defaultAudience: string;
 }
 
+/** How long a request waits for the store before answering 503 (ms). */
+export const STORE_DEADLINE_MS = 2000;
+
 /**
- * Runs a store operation whose answer the response depends on. When the store fails, the
- * request fails with 503: never a guess of active or inactive, never a 200 for an unsaved revocation.
+ * Runs a store operation whose answer the response depends on. When the store fails, or takes
+ * longer than STORE_DEADLINE_MS, the request fails with 503: never a guess of active or
+ * inactive, never a 200 for an unsaved revocation.
  */
 export async function durably<T>(op: () => Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // A store that hangs must not hold requests (and their sockets) without bound (catalogue ST-02).
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error('the token store did not answer in time')), STORE_DEADLINE_MS);
+  });
   try {
-    return await op();
+    return await Promise.race([op(), deadline]);
   } catch (err) {
     throw new TemporarilyUnavailable('the token store is unavailable', { cause: err });
+  } finally {
+    clearTimeout(timer);
   }
 }
 

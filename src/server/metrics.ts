@@ -2,8 +2,8 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 
 /**
  * The token service's Prometheus metrics, in a registry of their own (several services may
- * share a process). No label names a partner or client: /metrics is served to anyone who can
- * reach the listener, and a partner never learns about another.
+ * share a process). No label names a partner or client: the metrics listener serves them to
+ * anyone who can reach it, and a partner never learns about another. Never on the token port.
  */
 export interface ServiceMetrics {
   readonly registry: Registry;
@@ -13,6 +13,8 @@ export interface ServiceMetrics {
   readonly errors: Counter<'endpoint' | 'error'>;
   /** Request durations in seconds, by endpoint. */
   readonly duration: Histogram<'endpoint'>;
+  /** TLS handshakes refused, by listener (`token`, `admin`) and OpenSSL error code (see handshakeFailureReason). */
+  readonly tlsHandshakeFailures: Counter<'listener' | 'reason'>;
 }
 
 /** Creates the metrics; process metrics (CPU, memory, event-loop lag) included. */
@@ -28,6 +30,12 @@ export function createMetrics(): ServiceMetrics {
       help: 'Request duration',
       labelNames: ['endpoint'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+    tlsHandshakeFailures: new Counter({
+      name: 'certbound_tls_handshake_failures_total',
+      help: 'TLS handshakes refused, by listener and OpenSSL error code',
+      labelNames: ['listener', 'reason'],
       registers: [registry],
     }),
   };

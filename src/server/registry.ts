@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import type { Client, Grant, Partner, Resource } from '../core/model.ts';
 import { canonicalSerial } from '../core/serial.ts';
-import { certificateFingerprint } from '../core/thumbprint.ts';
+import { validatePath } from '../pki/path-validation.ts';
 import type { PeerCertificate } from '../transport/tls.ts';
 import type { Store } from '../storage/store.ts';
 
@@ -16,10 +16,12 @@ export interface Anchor {
   readonly crlSource: string | null;
 }
 
-/** The anchor a certificate's path reaches, and the certificate on that path the anchor signed. */
+/** The anchor a certificate's validated path reaches, the certificate on that path the anchor signed, and the whole path. */
 export interface AnchorMatch {
   readonly anchor: Anchor;
   readonly child: X509Certificate;
+  /** `x5t#S256` of every certificate on the path, leaf first, anchor last. */
+  readonly thumbprints: readonly string[];
 }
 
 /** Revocation lists of imported CAs, kept fresh elsewhere. */
@@ -35,6 +37,8 @@ const NO_CRLS: RevocationLists = { revokedSerials: () => null };
  * token needs no database round trip. Rebuilt whole (`loadRegistry`) when the registry changes.
  */
 export interface Registry {
+  /** Increases with every registry loaded in this process: a handshake judged under an older one was judged by an older trust set. */
+  readonly generation: number;
   readonly clients: ReadonlyMap<string, Client>;
   readonly partners: ReadonlyMap<string, Partner>;
   readonly resources: ReadonlyMap<string, Resource>;
@@ -53,11 +57,12 @@ export interface Registry {
   readonly rootCaPems: readonly string[];
   readonly crls: RevocationLists;
   /**
-   * Where the path the TLS stack reports for `cert` reaches one of the partner's anchors
-   * (each link's signature verified, the anchor matched by fingerprint), or null.
-   * Remembered per certificate for this registry's lifetime.
+   * The path from `cert` to one of the partner's own anchors, validated at `at` (RFC 5280 §6.1,
+   * pki/path-validation.ts) with the certificates the client presented as mere candidates; or
+   * why there is none. Remembered per (partner, every presented certificate) for this
+   * registry's lifetime — its anchor set — and never past the path's earliest notAfter.
    */
-  anchorFor(cert: PeerCertificate, partnerId: string): AnchorMatch | null;
+  pathFor(cert: PeerCertificate, partnerId: string, at: Date): AnchorMatch | string;
   /**
    * The scopes `client` may have in a token for `resourceUri`: those of its own registration
    * for the resource and of every grant to it or its partner, within the resource's scopes;
@@ -70,18 +75,28 @@ export interface Registry {
 
 const MEMO_LIMIT = 10_000;
 
-/** Follows the reported path up from the leaf to the first certificate that is one of the anchors. */
-function findAnchor(cert: PeerCertificate, anchors: ReadonlyMap<string, Anchor>): AnchorMatch | null {
-  let child = cert.x509;
-  for (const issuer of cert.issuers?.() ?? []) {
-    // The path is what OpenSSL validated, but its report links certificates by name: check each signature.
-    if (!child.verify(issuer.publicKey)) return null;
-    const anchor = anchors.get(certificateFingerprint(issuer.raw));
-    if (anchor) return { anchor, child };
-    child = issuer;
-  }
-  return null;
+/** Refusals are remembered briefly: a not-yet-valid certificate may become valid. */
+const FAILURE_MEMO_MS = 60_000;
+
+interface Memo {
+  readonly result: AnchorMatch | string;
+  /** The span of time (ms) the result holds for: a valid path's common validity period. */
+  readonly from: number;
+  readonly until: number;
 }
+
+/** Every certificate the client presented, by fingerprint, leaf first: what a remembered verdict is keyed by. */
+const presentedKeys = new WeakMap<PeerCertificate, string>();
+function presentedKey(cert: PeerCertificate): string {
+  let key = presentedKeys.get(cert);
+  if (key === undefined) {
+    key = [cert.x509.fingerprint256, ...(cert.issuers?.() ?? []).map((c) => c.fingerprint256)].join(',');
+    presentedKeys.set(cert, key);
+  }
+  return key;
+}
+
+let generations = 0;
 
 function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
   const map = new Map<K, T[]>();
@@ -115,7 +130,6 @@ export async function loadRegistry(store: Store, crls: RevocationLists = NO_CRLS
       : [{ authorityId: ca.id, partnerId: ca.partnerId, x509: new X509Certificate(ca.certPem), fingerprint: ca.fingerprint, crlSource: ca.crlSource }],
   );
   const anchors = groupBy(anchorList, (a) => a.partnerId);
-  const anchorsByFingerprint = new Map([...anchors].map(([p, list]) => [p, new Map(list.map((a) => [a.fingerprint, a]))]));
   const selfSigned = new Map(
     [...groupBy(certificates.filter((c) => c.retiredAt === null), (c) => c.clientId)].map(([id, list]) => [id, new Set(list.map((c) => c.thumbprint))]),
   );
@@ -125,9 +139,10 @@ export async function loadRegistry(store: Store, crls: RevocationLists = NO_CRLS
   const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
   const clientCutoffs = new Map(cutoffs.filter((c) => c.subjectKind === 'client').map((c) => [c.subjectId, seconds(c.cutoff)]));
   const partnerCutoffs = new Map(cutoffs.filter((c) => c.subjectKind === 'partner').map((c) => [c.subjectId, seconds(c.cutoff)]));
-  const memo = new Map<string, AnchorMatch | null>();
+  const memo = new Map<string, Memo>();
 
   return {
+    generation: ++generations,
     clients: new Map(clients.map((c) => [c.id, c])),
     partners: new Map(partners.map((p) => [p.id, p])),
     resources: resourceMap,
@@ -137,16 +152,19 @@ export async function loadRegistry(store: Store, crls: RevocationLists = NO_CRLS
     caPems: trusted.map((ca) => ca.certPem),
     rootCaPems: trusted.filter((ca) => ca.partnerId === null || ca.keyPkcs8 === null).map((ca) => ca.certPem),
     crls,
-    anchorFor(cert, partnerId) {
-      const key = `${partnerId}\n${cert.thumbprint}`;
-      let match = memo.get(key);
-      if (match === undefined) {
-        // Signature checks cost ~60 µs each; for a given certificate and anchor set the answer never changes.
-        match = findAnchor(cert, anchorsByFingerprint.get(partnerId) ?? new Map());
-        if (memo.size >= MEMO_LIMIT) memo.delete(memo.keys().next().value!);
-        memo.set(key, match);
-      }
-      return match;
+    pathFor(cert, partnerId, at) {
+      const key = `${partnerId}\n${presentedKey(cert)}`;
+      const now = at.getTime();
+      const known = memo.get(key);
+      if (known && known.from <= now && now <= known.until) return known.result;
+      const outcome = validatePath({ leaf: cert.x509, candidates: cert.issuers?.() ?? [], anchors: anchors.get(partnerId) ?? [], at });
+      const result: AnchorMatch | string = outcome.valid
+        ? { anchor: outcome.anchor, child: outcome.path.at(-2)!.x509, thumbprints: outcome.path.map((c) => c.thumbprint) }
+        : outcome.reason;
+      // Signature checks cost ~60 µs each; for the same certificates and anchor set the answer holds until the path expires.
+      if (memo.size >= MEMO_LIMIT) memo.delete(memo.keys().next().value!);
+      memo.set(key, outcome.valid ? { result, from: outcome.notBefore, until: outcome.notAfter } : { result, from: now, until: now + FAILURE_MEMO_MS });
+      return result;
     },
     allowedScopes(client, resourceUri) {
       const sources: (readonly string[])[] = [];

@@ -5,8 +5,9 @@ import { durably, type TokenContext } from './introspection.ts';
 
 /**
  * RFC 7009 revocation: a client revokes a token issued to it. An unknown or expired token
- * is answered 200 like a revoked one; another client's token is `invalid_request`. Returns the
- * `jti` it revoked, or null when the token was none of ours (nothing to record).
+ * is answered 200 like a revoked one, and so is another client's token, which is left alone: a
+ * different answer would tell a caller that a token it holds is live and whose it is (catalogue
+ * LC-03). Returns the `jti` it revoked, or null when it revoked nothing (nothing to record).
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
  */
 export async function revoke(params: FormParams, caller: Client, ctx: TokenContext): Promise<string | null> {
@@ -14,7 +15,8 @@ export async function revoke(params: FormParams, caller: Client, ctx: TokenConte
   if (token === undefined) throw new InvalidRequest('token is required');
   const claims = await ctx.keys.verify(token, ctx.issuer, ctx.now);
   if (!claims || typeof claims.jti !== 'string' || typeof claims.exp !== 'number') return null;
-  if (claims.client_id !== caller.id) throw new InvalidRequest('the token was not issued to this client');
+  // RFC 7009 §2.1: only the client a token was issued to may revoke it; anyone else is told nothing.
+  if (claims.client_id !== caller.id) return null;
   const { jti, exp } = claims;
   await durably(() => ctx.store.revokeToken(jti, caller.id, new Date(exp * 1000)));
   return jti;

@@ -7,9 +7,14 @@ import { pkcs8ToPem } from '../pki/keys.ts';
 import type { Store } from '../storage/store.ts';
 import { KeySet } from './access-tokens.ts';
 import { createAuditLog, type AuditLog } from './audit.ts';
+import { startAuditRetention } from './audit-retention.ts';
 import { createCrlCache } from './crl-cache.ts';
+import { TLS_POLICY } from '../transport/tls-policy.ts';
+import type { ClientErrorHook } from './client-error.ts';
 import { buildApp, type ServiceState } from './http.ts';
+import type { ListenerLimits } from './listener-limits.ts';
 import { assertIssuer } from './metadata.ts';
+import { createMetrics, type ServiceMetrics } from './metrics.ts';
 import { loadRegistry, type Registry } from './registry.ts';
 import { watchRegistry } from './registry-watch.ts';
 import { loadSigningKey } from './signing-keys.ts';
@@ -47,6 +52,15 @@ export interface TokenServiceOptions {
   readonly registryPollMs?: number;
   /** How often the CRLs of imported partner CAs are fetched again (ms); 5 minutes by default. */
   readonly crlRefreshMs?: number;
+  /** Timeouts and connection cap of the listener (TOKEN_SERVICE_LIMITS by default; tests inject small ones). */
+  readonly limits?: Partial<ListenerLimits>;
+  /** Told of each request the HTTP parser refused. */
+  readonly onClientError?: ClientErrorHook;
+  /**
+   * Audit events older than this are deleted, at start and hourly (ms); 0 or absent keeps every
+   * event. `certbound serve` keeps 90 days by default (`--audit-retention`).
+   */
+  readonly auditRetentionMs?: number;
   /** Clock, for tests. */
   readonly now?: () => Date;
 }
@@ -58,6 +72,8 @@ export interface TokenService {
   /** The address it listens on, e.g. `https://127.0.0.1:8443`. */
   readonly url: string;
   readonly port: number;
+  /** Its Prometheus metrics, for a metrics listener (startMetricsListener), never served on the token port; the admin API counts its refused handshakes here too. */
+  readonly metrics: ServiceMetrics;
   /** Re-reads clients, partners, CAs and keys from the store and applies them to new requests and handshakes. */
   reload(): Promise<void>;
   close(): Promise<void>;
@@ -106,8 +122,12 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     if (ownAudit) await audit?.close();
     else await audit?.flush();
   };
+  const metrics = createMetrics();
   const app = buildApp({
     audit,
+    metrics,
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.onClientError ? { onClientError: options.onClientError } : {}),
     defaultAudience: options.defaultAudience,
     store,
     state,
@@ -141,7 +161,7 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     const keys = await loadKeys(store);
     await crls.sync([...registry.anchors.values()].flat());
     // Handshakes from now on ask for and validate against the new CA set; open connections stay.
-    server.setSecureContext({ ...https, ca: [...listenerCas(registry)], minVersion: 'TLSv1.2' });
+    server.setSecureContext({ ...https, ca: [...listenerCas(registry)], ...TLS_POLICY });
     state.registry = registry;
     state.keys = keys;
   };
@@ -150,14 +170,19 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
   const reload = (): Promise<void> => (reloading = reloading.catch(() => {}).then(load));
   const pollMs = options.registryPollMs ?? 2_000;
   const stopWatching = pollMs > 0 ? await watchRegistry(store, pollMs, reload, options.logger) : () => {};
+  const retention = options.auditRetentionMs
+    ? startAuditRetention({ store, retentionMs: options.auditRetentionMs, audit, logger: options.logger, ...(options.now ? { now: options.now } : {}) })
+    : null;
   return {
     app,
     issuer: state.issuer,
     url: `https://${host}:${address.port}`,
     port: address.port,
+    metrics,
     reload,
     async close() {
       stopWatching();
+      retention?.stop();
       // Requests in flight finish (and record) first; then what the audit log holds is written.
       await app.close();
       crls.close();

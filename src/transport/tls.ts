@@ -12,7 +12,8 @@ export interface PeerCertificate {
   readonly authorizationError: string | null;
   /**
    * The certificates above the leaf on the path the TLS stack reports (those the peer sent,
-   * completed from the listener's CAs), nearest issuer first; read on first use.
+   * completed from the listener's CAs by name), nearest issuer first; read on first use.
+   * Candidates for path validation only: this is not the path OpenSSL validated.
    */
   readonly issuers?: () => readonly X509Certificate[];
 }
@@ -62,4 +63,16 @@ export function peerCertificate(socket: TLSSocket): PeerCertificate | null {
     : null;
   cache.set(socket, peer);
   return peer;
+}
+
+/**
+ * How many bytes the peer has sent on this connection so far, TLS records included: read when
+ * the handshake completes, it is the size of the client's handshake flights (its certificate
+ * chain above all). Undefined where the runtime does not expose the underlying socket.
+ */
+export function bytesReceived(socket: TLSSocket): number | undefined {
+  // A server-side TLSSocket wraps the accepted TCP socket as `_parent` (not a public API: read defensively).
+  const parent: unknown = Reflect.get(socket, '_parent');
+  const read = parent !== null && typeof parent === 'object' ? Reflect.get(parent, 'bytesRead') : undefined;
+  return typeof read === 'number' ? read : undefined;
 }

@@ -20,7 +20,7 @@ async function cwd(name: string): Promise<string> {
 
 const COMMANDS: Record<string, readonly string[]> = {
   init: ['--dir', '--san', '--json'],
-  serve: ['--host', '--port', '--issuer', '--tls-cert', '--tls-key', '--seed-demo', '--dir'],
+  serve: ['--host', '--port', '--issuer', '--tls-cert', '--tls-key', '--seed-demo', '--audit-retention', '--dir'],
   partner: ['add', '<partner-id>', '--dir', '--json'],
   client: [
     'add', '<client-id>', '--partner', '--auth', 'tls_client_auth', 'self_signed_tls_client_auth', 'client_secret_basic',
@@ -106,6 +106,8 @@ describe('certbound usage', { concurrency: true }, () => {
       ['serve', '--tls-cert', 'c.pem'],
       ['serve', '--issuer', 'http://localhost:8443'],
       ['serve', '--issuer', 'not a url'],
+      ['serve', '--audit-retention', '90 days'],
+      ['serve', '--audit-retention', 'forever'],
       ['init', 'extra'],
       ['serve', 'extra'],
     ];

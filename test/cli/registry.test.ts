@@ -317,6 +317,7 @@ describe('certbound cert server', () => {
     const r = await run('cert', 'server', 'orders-api', '--san', 'dns:orders.acme.example', '--san', 'ip:127.0.0.1', '--san', 'ip:::1', '--out', 'orders-api');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Server certificate 'orders-api' issued/);
+    assert.match(r.stdout, /TLS 1\.2 with ECDHE and AEAD ciphers only \(RFC 9325\): TLS_POLICY from certbound\/resource/);
     const dir = join(home, 'orders-api');
     assert.equal(await mode(join(dir, 'key.pem')), 0o600);
     assert.deepEqual(await readFile(join(dir, 'ca.pem')), await readFile(join(data, 'ca.pem')));

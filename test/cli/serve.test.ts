@@ -173,6 +173,27 @@ describe('certbound serve options', () => {
     }
   });
 
+  test('--admin-host 0.0.0.0 shows the real bound address and a warning; --metrics-port serves /metrics on loopback, not the token port', async () => {
+    const p = await freePort();
+    const m = await freePort();
+    const s = startCertbound(['serve', '--port', String(p), '--admin-host', '0.0.0.0', '--admin-port', '0', '--metrics-port', String(m)], { cwd: home });
+    try {
+      await s.waitFor(BANNER_END);
+      const out = s.stdout();
+      assert.match(out, /^  admin API +https:\/\/127\.0\.0\.1:\d+ \(bound to 0\.0\.0\.0\)$/m);
+      assert.match(out, /^WARNING: the admin API listens on 0\.0\.0\.0, beyond this host/m);
+      assert.match(out, new RegExp(`^  metrics +http://127\\.0\\.0\\.1:${m}/metrics$`, 'm'));
+      const scraped = await fetch(`http://127.0.0.1:${m}/metrics`);
+      assert.equal(scraped.status, 200);
+      assert.match(await scraped.text(), /^# TYPE certbound_tokens_issued_total counter$/m);
+      const onTokenPort = await send(`https://localhost:${p}/metrics`, { ca });
+      assert.equal(onTokenPort.status, 404);
+      assert.equal(onTokenPort.json?.['error'], 'not_found');
+    } finally {
+      assert.equal(await s.stop(), 0);
+    }
+  });
+
   test('a missing --tls-cert file exits 1 without a stack trace and leaves no lock behind', async () => {
     const r = await certbound(['serve', '--port', String(await freePort()), '--tls-cert', 'nope.pem', '--tls-key', 'nope.pem'], { cwd: home });
     assert.equal(r.code, 1);

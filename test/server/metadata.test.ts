@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import { credentials, startWorld, type Credentials, type Harness } from '../helpers/world.ts';
+import { startMetricsListener } from '../../src/server/metrics-listener.ts';
 import { jwtHeader, send } from '../helpers/https.ts';
 
 let h: Harness;
@@ -109,14 +110,20 @@ describe('operational endpoints', () => {
     assert.deepEqual(ready.json, { status: 'ready' });
   });
 
-  test('/metrics counts issued tokens and OAuth errors in Prometheus format, naming no partner or client', async () => {
-    const metricsOf = async () => (await send(`${h.issuer}/metrics`, { ca: a.ca })).text;
+  test('/metrics (on the metrics listener) counts issued tokens and OAuth errors in Prometheus format, naming no partner or client', async () => {
+    const listener = await startMetricsListener({ registry: h.service.metrics.registry, port: 0 });
+    after(() => listener.close());
+    const scrape = async () => {
+      const res = await fetch(listener.url);
+      return { status: res.status, headers: { 'content-type': res.headers.get('content-type') }, text: await res.text() };
+    };
+    const metricsOf = async () => (await scrape()).text;
     const count = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
     const before = await metricsOf();
     const form = { grant_type: 'client_credentials', client_id: 'acme-a' };
     assert.equal((await send(`${h.issuer}/token`, { ca: a.ca, identity: a, form })).status, 200);
     assert.equal((await send(`${h.issuer}/token`, { ca: a.ca, form })).status, 401);
-    const res = await send(`${h.issuer}/metrics`, { ca: a.ca });
+    const res = await scrape();
     assert.equal(res.status, 200);
     assert.match(String(res.headers['content-type']), /^text\/plain/);
     assert.equal(count(res.text, 'certbound_tokens_issued_total'), count(before, 'certbound_tokens_issued_total') + 1);

@@ -1,0 +1,229 @@
+// A hostile partner that imports its own CA cannot authenticate as another partner's client by
+// confusing the path: OpenSSL may validate a chain through the attacker's look-alike copy of a
+// victim certificate, but certbound validates the path itself, against the victim client's own
+// partner's anchors only, with every RFC 5280 check on every certificate. And a connection's
+// verdict follows the registry: the next request on an open connection is judged by the trust
+// in force now, in both directions.
+import assert from 'node:assert/strict';
+import { Agent, request } from 'node:https';
+import { after, before, describe, test } from 'node:test';
+import { importAnchors } from '../../src/admin/anchors.ts';
+import { registerClient } from '../../src/admin/clients.ts';
+import { addPartner, setPartnerStatus } from '../../src/admin/partners.ts';
+import { loadRegistry } from '../../src/server/registry.ts';
+import { x5tS256 } from '../../src/core/thumbprint.ts';
+import type { PeerCertificate } from '../../src/transport/tls.ts';
+import { forge, forgeCa, type Forged } from '../helpers/forge.ts';
+import { collect, formBody, send, type Response } from '../helpers/https.ts';
+import { credentials, startWorld, type Harness } from '../helpers/world.ts';
+
+const VICTIM_DN = 'CN=victim-a,O=victim';
+
+function chain(leaf: Forged, ...rest: Forged[]): { cert: string; key: string } {
+  return { cert: [leaf, ...rest].map((c) => c.certPem).join(''), key: leaf.keyPem };
+}
+
+function assertInvalidClient(res: Response): void {
+  assert.equal(res.status, 401, res.text);
+  assert.equal(res.json?.['error'], 'invalid_client', res.text);
+  assert.equal(res.json?.['access_token'], undefined);
+}
+
+describe('RFC 8705 §7.4 / RFC 5280 §6.1: path confusion through a partner\'s imported look-alike CA', () => {
+  let h: Harness;
+  let platformCa: string;
+  let victimRoot: Forged;
+  let malloryRoot: Forged;
+
+  const token = (identity: { cert: string; key: string }, clientId = 'victim-a') =>
+    send(`${h.issuer}/token`, { ca: platformCa, identity, form: { grant_type: 'client_credentials', client_id: clientId } });
+
+  before(async () => {
+    h = await startWorld();
+    platformCa = (await credentials('acme-a')).ca;
+    victimRoot = await forgeCa('CN=victim own root,O=victim', undefined, { days: [-60, 3650] });
+    malloryRoot = await forgeCa('CN=mallory own root,O=mallory', undefined, { days: [-60, 3650] });
+    await addPartner(h.store, 'victim', { caPem: victimRoot.certPem });
+    await addPartner(h.store, 'mallory', { caPem: malloryRoot.certPem });
+    await registerClient(h.store, { id: 'victim-a', partnerId: 'victim', subject: { kind: 'subject_dn', value: VICTIM_DN }, scope: 'orders:read' });
+    await h.service.reload();
+  });
+  after(() => h.close());
+
+  test('control: a leaf the victim\'s root issued through a valid intermediate gets a token', async () => {
+    const issuing = await forgeCa('CN=victim issuing,O=victim', victimRoot);
+    const res = await token(chain(await forge({ subject: VICTIM_DN, issuer: issuing }), issuing));
+    assert.equal(res.status, 200, res.text);
+  });
+
+  test('expired intermediate: a leaf signed with an expired victim intermediate\'s key, with mallory\'s valid copy of it, is 401 invalid_client in either chain order', async () => {
+    const expired = await forgeCa('CN=victim old issuing,O=victim', victimRoot, { days: [-30, -1] });
+    const copy = await forgeCa(expired.subject, malloryRoot, { keys: expired.keys });
+    const leaf = await forge({ subject: VICTIM_DN, issuer: expired });
+    assertInvalidClient(await token(chain(leaf, expired, copy)));
+    assertInvalidClient(await token(chain(leaf, copy, expired)));
+    assertInvalidClient(await token(chain(leaf, copy)));
+  });
+
+  test('a victim leaf without keyUsage used as an issuer, with mallory\'s CA copy of it, is 401 invalid_client in either chain order', async () => {
+    const service = await forge({ subject: 'CN=victim-batch,O=victim', issuer: victimRoot, basic: 'none', keyUsage: 'none' });
+    const copy = await forgeCa(service.subject, malloryRoot, { keys: service.keys });
+    const leaf = await forge({ subject: VICTIM_DN, issuer: service });
+    assertInvalidClient(await token(chain(leaf, service, copy)));
+    assertInvalidClient(await token(chain(leaf, copy, service)));
+    assertInvalidClient(await token(chain(leaf, copy)));
+  });
+
+  test('a valid victim intermediate X with mallory\'s same-name, same-key-id copy Y: [L, X] and [L, X, Y] with L under Y are 401 invalid_client', async () => {
+    const x = await forgeCa('CN=victim issuing 2,O=victim', victimRoot);
+    const y = await forgeCa(x.subject, malloryRoot);
+    const leaf = await forge({ subject: VICTIM_DN, issuer: y });
+    assertInvalidClient(await token(chain(leaf, x)));
+    assertInvalidClient(await token(chain(leaf, x, y)));
+    assertInvalidClient(await token(chain(leaf, y, x)));
+  });
+
+  test('an issuer without cA, an exceeded pathLen, an expired and a not-yet-valid intermediate under the victim\'s own root are each 401 invalid_client', async () => {
+    const notCa = await forge({ subject: 'CN=victim not ca,O=victim', issuer: victimRoot, keyUsage: 0x20 | 0x80 });
+    const shallow = await forgeCa('CN=victim shallow,O=victim', victimRoot, { pathLen: 0 });
+    const deep = await forgeCa('CN=victim deep,O=victim', shallow);
+    const expired = await forgeCa('CN=victim expired,O=victim', victimRoot, { days: [-30, -1] });
+    const future = await forgeCa('CN=victim future,O=victim', victimRoot, { days: [2, 30] });
+    for (const [issuer, ...above] of [[notCa], [deep, shallow], [expired], [future]] as Forged[][]) {
+      assertInvalidClient(await token(chain(await forge({ subject: VICTIM_DN, issuer: issuer! }), issuer!, ...above)));
+    }
+  });
+
+  test('a CA whose subject looks like another partner\'s anchor is refused at import with ERR_CERTBOUND_PARTNER_ANCHOR_CONFLICT, and the victim keeps working', async () => {
+    const lookAlike = await forgeCa('cn=Victim  Own Root,o=VICTIM');
+    await assert.rejects(importAnchors(h.store, 'mallory', lookAlike.certPem), { name: 'CertboundError', code: 'ERR_CERTBOUND_PARTNER_ANCHOR_CONFLICT' });
+    await assert.rejects(addPartner(h.store, 'mallory2', { caPem: (await forgeCa(victimRoot.subject)).certPem }), { code: 'ERR_CERTBOUND_PARTNER_ANCHOR_CONFLICT' });
+    assert.equal(await h.store.getPartner('mallory2'), null);
+    await h.service.reload();
+    const res = await token(chain(await forge({ subject: VICTIM_DN, issuer: victimRoot })));
+    assert.equal(res.status, 200, res.text);
+  });
+
+  test('the verdict is remembered per whole presented chain: a leaf accepted with its intermediate is refused without it', async () => {
+    const registry = await loadRegistry(h.store);
+    const issuing = await forgeCa('CN=victim issuing 3,O=victim', victimRoot);
+    const leaf = await forge({ subject: VICTIM_DN, issuer: issuing });
+    const peer = (issuers: Forged[]): PeerCertificate => ({
+      x509: leaf.x509,
+      thumbprint: x5tS256(leaf.x509.raw),
+      authorized: true,
+      authorizationError: null,
+      issuers: () => issuers.map((c) => c.x509),
+    });
+    const accepted = registry.pathFor(peer([issuing]), 'victim', new Date());
+    assert.equal(typeof accepted, 'object', String(accepted));
+    assert.match(String(registry.pathFor(peer([]), 'victim', new Date())), /does not chain/);
+    assert.match(String(registry.pathFor(peer([issuing]), 'mallory', new Date())), /does not chain/, 'nor for another partner');
+  });
+
+  test('a remembered acceptance does not outlive the path: past the intermediate\'s notAfter the same chain is refused', async () => {
+    const registry = await loadRegistry(h.store);
+    const shortLived = await forgeCa('CN=victim short,O=victim', victimRoot, { days: [-1, 2] });
+    const leaf = await forge({ subject: VICTIM_DN, issuer: shortLived });
+    const peer: PeerCertificate = { x509: leaf.x509, thumbprint: x5tS256(leaf.x509.raw), authorized: true, authorizationError: null, issuers: () => [shortLived.x509] };
+    assert.equal(typeof registry.pathFor(peer, 'victim', new Date()), 'object');
+    assert.match(String(registry.pathFor(peer, 'victim', new Date(Date.now() + 3 * 86_400_000))), /validity/);
+  });
+});
+
+/** One keep-alive TLS connection with a client certificate; every request reports the local port it went out on. */
+function keepAliveClient(identity: { cert: string; key: string }, ca: string) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1, cert: identity.cert, key: identity.key, ca });
+  const post = (url: string, form: Record<string, string>) =>
+    new Promise<Response & { localPort: number | undefined }>((resolve, reject) => {
+      const target = new URL(url);
+      const body = formBody(form);
+      const req = request(
+        { host: '127.0.0.1', servername: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { host: target.host, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          const localPort = res.socket.localPort;
+          collect(res).then((r) => resolve({ ...r, localPort }), reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  return { post, close: () => agent.destroy() };
+}
+
+describe('a connection\'s verdict follows the registry: the next request on an open connection is judged by the trust in force', () => {
+  let h: Harness;
+  let platformCa: string;
+
+  before(async () => {
+    h = await startWorld();
+    platformCa = (await credentials('acme-a')).ca;
+  });
+  after(() => h.close());
+
+  test('connected while its partner was disabled: 401; after partner enable, the same connection gets a token', async () => {
+    const root = await forgeCa('CN=sleepy own root', undefined, { days: [-60, 3650] });
+    await addPartner(h.store, 'sleepy', { caPem: root.certPem });
+    await registerClient(h.store, { id: 'sleepy-a', partnerId: 'sleepy', subject: { kind: 'subject_dn', value: 'CN=sleepy-a' } });
+    await setPartnerStatus(h.store, 'sleepy', 'disabled');
+    await h.service.reload();
+    const client = keepAliveClient(chain(await forge({ subject: 'CN=sleepy-a', issuer: root })), platformCa);
+    try {
+      const form = { grant_type: 'client_credentials', client_id: 'sleepy-a' };
+      const refused = await client.post(`${h.issuer}/token`, form);
+      assertInvalidClient(refused);
+      await setPartnerStatus(h.store, 'sleepy', 'active');
+      await h.service.reload();
+      const granted = await client.post(`${h.issuer}/token`, form);
+      assert.equal(granted.localPort, refused.localPort, 'the same connection');
+      assert.equal(granted.status, 200, granted.text);
+      await setPartnerStatus(h.store, 'sleepy', 'disabled');
+      await h.service.reload();
+      const again = await client.post(`${h.issuer}/token`, form);
+      assert.equal(again.localPort, refused.localPort, 'the same connection');
+      assertInvalidClient(again);
+    } finally {
+      client.close();
+    }
+  });
+
+  test('connected before its CA was imported: 401; after partner trust --add-ca, the same connection gets a token', async () => {
+    const first = await forgeCa('CN=newco first root', undefined, { days: [-60, 3650] });
+    const second = await forgeCa('CN=newco second root', undefined, { days: [-60, 3650] });
+    await addPartner(h.store, 'newco', { caPem: first.certPem });
+    await registerClient(h.store, { id: 'newco-a', partnerId: 'newco', subject: { kind: 'subject_dn', value: 'CN=newco-a' } });
+    await h.service.reload();
+    const client = keepAliveClient(chain(await forge({ subject: 'CN=newco-a', issuer: second })), platformCa);
+    try {
+      const form = { grant_type: 'client_credentials', client_id: 'newco-a' };
+      const refused = await client.post(`${h.issuer}/token`, form);
+      assertInvalidClient(refused);
+      await importAnchors(h.store, 'newco', second.certPem);
+      await h.service.reload();
+      const granted = await client.post(`${h.issuer}/token`, form);
+      assert.equal(granted.localPort, refused.localPort, 'the same connection');
+      assert.equal(granted.status, 200, granted.text);
+    } finally {
+      client.close();
+    }
+  });
+
+  test('a stale verdict is no licence: a certificate from a CA that was never imported stays 401 after an unrelated change', async () => {
+    const stranger = await forgeCa('CN=stranger root', undefined, { days: [-60, 3650] });
+    const client = keepAliveClient(chain(await forge({ subject: 'CN=acme-a,O=acme', issuer: stranger })), platformCa);
+    try {
+      const form = { grant_type: 'client_credentials', client_id: 'acme-a' };
+      const before = await client.post(`${h.issuer}/token`, form);
+      assertInvalidClient(before);
+      await setPartnerStatus(h.store, 'globex', 'disabled');
+      await h.service.reload();
+      const after = await client.post(`${h.issuer}/token`, form);
+      assert.equal(after.localPort, before.localPort, 'the same connection');
+      assertInvalidClient(after);
+    } finally {
+      client.close();
+      await setPartnerStatus(h.store, 'globex', 'active');
+      await h.service.reload();
+    }
+  });
+});
