@@ -34,7 +34,9 @@ export const KINDS: readonly (readonly [string, Side, Expectation])[] = [
   ['no_token_api', 'attack', bearer(null)],
   ['garbage_bearer', 'attack', bearer('invalid_token')],
   ['cross_introspect', 'attack', OK],
-  ['cross_revoke', 'attack', badRequest('invalid_request')],
+  // RFC 7009 §2.1: answered like an unknown token (no oracle); what matters is that it stays active.
+  ['cross_revoke', 'attack', OK],
+  ['victim_still_active', 'legit', OK],
   ['scope_overreach', 'attack', badRequest('invalid_scope')],
   ['resource_overreach', 'attack', badRequest('invalid_target')],
   ['wrong_grant', 'attack', badRequest('unsupported_grant_type')],
@@ -62,17 +64,27 @@ export interface Traffic {
 /** Recent tokens of legitimate clients, for the attacker to steal. */
 export class Loot {
   readonly #ring: { token: string; owner: number }[] = [];
+  readonly #kept: { token: string; owner: number }[] = [];
   readonly #latest = new Map<number, string>();
   #next = 0;
-  /** Adds a token just issued to client `owner`. */
-  add(token: string, owner: number): void {
+  #nextKept = 0;
+  /** Adds a token just issued to client `owner`; `kept` when its owner will not revoke it. */
+  add(token: string, owner: number, kept: boolean): void {
     this.#ring[this.#next] = { token, owner };
     this.#next = (this.#next + 1) % 512;
+    if (kept) {
+      this.#kept[this.#nextKept] = { token, owner };
+      this.#nextKept = (this.#nextKept + 1) % 512;
+    }
     this.#latest.set(owner, token);
   }
   /** One of the last 512 tokens, at random; undefined before the first. */
   pick(): { token: string; owner: number } | undefined {
     return this.#ring[Math.floor(Math.random() * this.#ring.length)];
+  }
+  /** One of the last 512 tokens their owners will not revoke: any of them must still be active. */
+  pickKept(): { token: string; owner: number } | undefined {
+    return this.#kept[Math.floor(Math.random() * this.#kept.length)];
   }
   /** The last token issued to client `owner`. */
   latestOf(owner: number): string | undefined {
@@ -135,7 +147,8 @@ export async function legitRound(t: Traffic, index: number, round: number): Prom
   });
   const token = issued?.status === 200 ? (issued.json?.['access_token'] as string) : undefined;
   if (token === undefined) return;
-  t.loot.add(token, index);
+  const revokes = round % 4 === 3;
+  t.loot.add(token, index, !revokes);
   const authorization = { authorization: `Bearer ${token}` };
   const isMine = (a: Answer) => checked(a, a.json?.['client_id'] === c.id ? null : 'another client_id');
   for (let i = 0; i < 3; i++) await timed(t, 'api', async () => isMine(await call(agent, `${api}/orders`, { headers: authorization })));
@@ -143,7 +156,7 @@ export async function legitRound(t: Traffic, index: number, round: number): Prom
     const a = await call(agent, `${issuer}/introspect`, { form: { token, client_id: c.id } });
     return checked(a, a.json?.['active'] !== true ? 'not active' : cnfOf(a.json) !== c.thumbprint ? 'cnf is not its certificate' : null);
   });
-  if (round % 4 !== 3) {
+  if (!revokes) {
     await timed(t, 'api_introspected', async () => isMine(await call(agent, `${api}/strict`, { headers: authorization })));
     return;
   }
@@ -227,11 +240,18 @@ const ATTACKS: readonly Attack[] = [
     const thief = thiefOf(t, s.owner);
     await timed(t, 'cross_introspect', async () => inactive(await call(t.agents[thief]!, `${t.world.issuer}/introspect`, { form: { token: s.token, client_id: t.world.clients[thief]!.id } })));
   },
+  // …and after the thief's revocation, its owner still finds it active.
   async (t) => {
-    const s = t.loot.pick();
+    const s = t.loot.pickKept();
     if (!s) return;
     const thief = thiefOf(t, s.owner);
-    await timed(t, 'cross_revoke', () => call(t.agents[thief]!, `${t.world.issuer}/revoke`, { form: { token: s.token, client_id: t.world.clients[thief]!.id } }));
+    const answer = await timed(t, 'cross_revoke', () => call(t.agents[thief]!, `${t.world.issuer}/revoke`, { form: { token: s.token, client_id: t.world.clients[thief]!.id } }));
+    if (answer === null) return;
+    const owner = t.world.clients[s.owner]!;
+    await timed(t, 'victim_still_active', async () => {
+      const a = await call(t.agents[s.owner]!, `${t.world.issuer}/introspect`, { form: { token: s.token, client_id: owner.id } });
+      return checked(a, a.json?.['active'] === true ? null : 'revoked by another client');
+    });
   },
   // An authenticated client asking for more than it was granted, or in a form the endpoint does not take.
   (t) => overreach(t, 'scope_overreach', { scope: 'orders:write' }),
