@@ -4,6 +4,7 @@ import type { CertificateAuthority } from '../core/model.ts';
 import { certificateFingerprint } from '../core/thumbprint.ts';
 import type { Dn } from '../core/dn.ts';
 import { certIdentity, printableSubject } from '../pki/cert-identity.ts';
+import { pathCertificate } from '../pki/path-certificate.ts';
 import type { Store } from '../storage/store.ts';
 import { crlPathOf } from '../server/crl-route.ts';
 import { checkCrlSource } from '../server/crl-source.ts';
@@ -33,6 +34,8 @@ export function anchorView(ca: CertificateAuthority): AnchorView {
   };
 }
 
+const CLIENT_AUTH_EKU = '1.3.6.1.5.5.7.3.2';
+const ANY_EKU = '2.5.29.37.0';
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 function invalid(message: string): CertboundError {
@@ -58,6 +61,15 @@ export function parseCaBundle(pem: string, now = new Date()): X509Certificate[] 
     const name = printableSubject(cert.raw);
     if (!cert.ca) throw invalid(`'${name}' is not a CA certificate (basicConstraints cA is not set)`);
     if (cert.validToDate < now || cert.validFromDate > now) throw invalid(`'${name}' is not valid now (${cert.validFromDate.toISOString()} to ${cert.validToDate.toISOString()})`);
+    // What path validation would refuse on every request is refused here, once, with the reason.
+    const facts = pathCertificate(cert);
+    if (!facts) throw invalid(`'${name}' has malformed or repeated extensions`);
+    if (facts.constrains) throw invalid(`'${name}' carries name or policy constraints, which certbound does not process: paths through it would be refused`);
+    if (facts.extKeyUsage && !facts.extKeyUsage.some((p) => p === CLIENT_AUTH_EKU || p === ANY_EKU)) {
+      throw invalid(`'${name}' is restricted (extKeyUsage) to purposes other than clientAuth: it cannot vouch for clients`);
+    }
+    if (facts.weakKey !== null) throw invalid(`'${name}' has ${facts.weakKey}`);
+    if (facts.unknownCritical.length > 0) throw invalid(`'${name}' has a critical extension certbound does not process (${facts.unknownCritical.join(', ')})`);
   }
   return certs;
 }

@@ -56,13 +56,28 @@ function withinValidity(cert: PathCertificate, at: number): boolean {
   return cert.notBefore <= at && at <= cert.notAfter;
 }
 
-/** RFC 5280 §6.1.3–6.1.4 checks on a certificate used as an issuer below which `below` non-self-issued intermediates stand. */
-function issuerRefusal(cert: PathCertificate, at: number, below: number): string | null {
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+const ANY_EXTENDED_KEY_USAGE = '2.5.29.37.0';
+
+/**
+ * RFC 5280 §6.1.3–6.1.4 checks on a certificate used as an issuer below which `below`
+ * non-self-issued intermediates stand — and every check OpenSSL makes on its own path for a
+ * TLS client (extended key usage on CAs, constraints, algorithm strength), since OpenSSL's
+ * verdict may be about another path than this one.
+ */
+function issuerRefusal(cert: PathCertificate, at: number, below: number, anchor: boolean): string | null {
   if (!withinValidity(cert, at)) return 'an issuer on the path is outside its validity period';
   if (!cert.ca) return 'an issuer on the path is not a CA (basicConstraints cA is not set)';
   if (cert.keyCertSign === false) return 'an issuer on the path may not sign certificates (keyUsage lacks keyCertSign)';
   if (cert.unknownCritical.length > 0) return 'an issuer on the path has a critical extension certbound does not process';
   if (cert.pathLen !== undefined && below > cert.pathLen) return "an issuer's pathLenConstraint is exceeded";
+  if (cert.extKeyUsage && !cert.extKeyUsage.includes(CLIENT_AUTH) && !cert.extKeyUsage.includes(ANY_EXTENDED_KEY_USAGE)) {
+    return 'an issuer on the path is restricted to purposes other than clientAuth';
+  }
+  if (cert.constrains) return 'an issuer on the path carries name or policy constraints, which certbound does not process';
+  if (cert.weakKey !== null) return `an issuer on the path has ${cert.weakKey}`;
+  // An anchor is trusted by fingerprint, not by its own signature.
+  if (cert.weakSignature && !anchor) return 'an issuer on the path is signed with an algorithm certbound does not rely on';
   return null;
 }
 
@@ -71,7 +86,8 @@ function issuerRefusal(cert: PathCertificate, at: number, below: number): string
  * candidates allow (a failing one never hides a good one, and a good-looking one is never
  * taken on trust): signature and name chaining on every link, every certificate within its
  * validity period at `at`, every issuer a CA allowed to sign certificates, pathLenConstraint,
- * no unprocessed critical extension anywhere, and the leaf not a CA.
+ * no unprocessed critical extension anywhere, no issuer restricted to other purposes than
+ * clientAuth or carrying name or policy constraints, no weak signature or key, and the leaf not a CA.
  * @see https://www.rfc-editor.org/rfc/rfc5280#section-6.1.3
  * @see https://www.rfc-editor.org/rfc/rfc5280#section-6.1.4
  */
@@ -82,6 +98,7 @@ export function validatePath<A extends PathAnchor>(input: PathInput<A>): ValidPa
   if (!withinValidity(leaf, at)) return { valid: false, reason: 'the certificate is outside its validity period' };
   if (leaf.ca) return { valid: false, reason: 'the certificate is a CA certificate' };
   if (leaf.unknownCritical.length > 0) return { valid: false, reason: 'the certificate has a critical extension certbound does not process' };
+  if (leaf.weakSignature || leaf.weakKey !== null) return { valid: false, reason: 'the certificate is too weak to rely on (its signature algorithm or key)' };
 
   const anchorFingerprints = new Set(input.anchors.map((a) => a.fingerprint));
   const issuers: Issuer<A>[] = [];
@@ -105,7 +122,7 @@ export function validatePath<A extends PathAnchor>(input: PathInput<A>): ValidPa
       if (!child.x509.checkIssued(issuer.cert.x509)) continue;
       if (signatures-- <= 0) return null;
       if (!child.x509.verify(issuer.cert.x509.publicKey)) continue;
-      const refusal = issuerRefusal(issuer.cert, at, intermediatesBelow);
+      const refusal = issuerRefusal(issuer.cert, at, intermediatesBelow, issuer.anchor !== null);
       if (refusal !== null) {
         reason = refusal;
         continue;

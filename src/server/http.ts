@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { InvalidClient, InvalidRequest, OAuthError, toOAuthError, UnsupportedGrantType } from '../core/errors.ts';
 import { single, type FormParams } from '../core/form.ts';
 import { basicChallenge } from '../core/www-authenticate.ts';
-import { bytesReceived, peerCertificate } from '../transport/tls.ts';
+import { acceptedSocket, bytesReceived, peerCertificate } from '../transport/tls.ts';
 import { TLS_POLICY } from '../transport/tls-policy.ts';
 import { loggableError } from '../storage/database-error.ts';
 import type { Store } from '../storage/store.ts';
@@ -103,10 +103,18 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
   // Per connection, what its handshake was: the registry generation it was judged under (see
   // client-auth's stale verdicts) and how many bytes the client sent for it (its chain's size).
   const handshakes = new WeakMap<TLSSocket, { generation: number; bytes: number | undefined }>();
+  // A connection takes the TLS context (CA set) in force when it is accepted, and a reload
+  // swaps the context and the registry together: the generation at accept time is the one
+  // the handshake is judged under, even if a reload lands before the handshake completes.
+  const acceptedUnder = new WeakMap<object, number>();
+  app.server.on('connection', (raw: object) => acceptedUnder.set(raw, state.registry.generation));
   app.server.on('secureConnection', (socket: TLSSocket) => {
     // A connection's certificate must not change under a cached thumbprint.
     socket.disableRenegotiation();
-    handshakes.set(socket, { generation: state.registry.generation, bytes: bytesReceived(socket) });
+    const raw = acceptedSocket(socket);
+    // Accept time unknown: the verdict counts as current, so a refusal stands (fail closed).
+    const generation = (raw && acceptedUnder.get(raw)) ?? state.registry.generation;
+    handshakes.set(socket, { generation, bytes: bytesReceived(socket) });
   });
   watchTlsFailures(app.server, { listener: 'token', counter: metrics.tlsHandshakeFailures, audit, now });
 

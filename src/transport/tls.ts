@@ -66,13 +66,22 @@ export function peerCertificate(socket: TLSSocket): PeerCertificate | null {
 }
 
 /**
+ * The TCP socket a server-side TLS connection was accepted on (the one the server's
+ * `connection` event saw), or undefined where the runtime does not expose it.
+ */
+export function acceptedSocket(socket: TLSSocket): object | undefined {
+  // Node keeps it as `_parent` (not a public API: read defensively).
+  const parent: unknown = Reflect.get(socket, '_parent');
+  return parent !== null && typeof parent === 'object' ? parent : undefined;
+}
+
+/**
  * How many bytes the peer has sent on this connection so far, TLS records included: read when
  * the handshake completes, it is the size of the client's handshake flights (its certificate
  * chain above all). Undefined where the runtime does not expose the underlying socket.
  */
 export function bytesReceived(socket: TLSSocket): number | undefined {
-  // A server-side TLSSocket wraps the accepted TCP socket as `_parent` (not a public API: read defensively).
-  const parent: unknown = Reflect.get(socket, '_parent');
-  const read = parent !== null && typeof parent === 'object' ? Reflect.get(parent, 'bytesRead') : undefined;
+  const parent = acceptedSocket(socket);
+  const read = parent === undefined ? undefined : Reflect.get(parent, 'bytesRead');
   return typeof read === 'number' ? read : undefined;
 }

@@ -2,6 +2,8 @@
 // keyUsage, an unknown critical extension, a reused key, a look-alike of another CA — for path
 // validation and confusion attacks. Built with @peculiar/x509 through pki/x509.ts.
 import { X509Certificate as NodeX509Certificate } from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { GeneralName, GeneralSubtree, GeneralSubtrees, id_ce_nameConstraints, NameConstraints } from '@peculiar/asn1-x509';
 import { exportPkcs8, generateKeyPair, pkcs8ToPem, type KeyPair } from '../../src/pki/keys.ts';
 import { randomSerialNumber } from '../../src/pki/serial.ts';
 import {
@@ -47,6 +49,13 @@ export interface ForgeSpec {
   readonly days?: readonly [number, number];
   /** Adds a critical extension with an OID nobody processes. */
   readonly unknownCritical?: boolean;
+  /** extKeyUsage purposes (OIDs); default clientAuth for a leaf, none for a CA. */
+  readonly extKeyUsage?: readonly string[];
+  /** Adds a nameConstraints extension permitting only this DNS subtree (critical unless `constraintsCritical` is false). */
+  readonly permittedDns?: string;
+  readonly constraintsCritical?: boolean;
+  /** The signature's hash; SHA-256 by default. */
+  readonly hash?: 'SHA-1' | 'SHA-256';
 }
 
 /** Makes a certificate exactly as `spec` says, signed by `spec.issuer`'s key (or its own). */
@@ -60,7 +69,12 @@ export async function forge(spec: ForgeSpec): Promise<Forged> {
   if (basic !== 'none') extensions.push(new BasicConstraintsExtension(basic === 'ca', basic === 'ca' ? spec.pathLen : undefined, true));
   const usage = spec.keyUsage ?? (basic === 'ca' ? KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign : KeyUsageFlags.digitalSignature);
   if (usage !== 'none') extensions.push(new KeyUsagesExtension(usage, true));
-  if (basic !== 'ca') extensions.push(new ExtendedKeyUsageExtension([ExtendedKeyUsage.clientAuth]));
+  const purposes = spec.extKeyUsage ?? (basic === 'ca' ? [] : [ExtendedKeyUsage.clientAuth]);
+  if (purposes.length > 0) extensions.push(new ExtendedKeyUsageExtension([...purposes]));
+  if (spec.permittedDns !== undefined) {
+    const constraints = new NameConstraints({ permittedSubtrees: new GeneralSubtrees([new GeneralSubtree({ base: new GeneralName({ dNSName: spec.permittedDns }) })]) });
+    extensions.push(new Extension(id_ce_nameConstraints, spec.constraintsCritical ?? true, AsnConvert.serialize(constraints)));
+  }
   if (spec.issuer) extensions.push(await AuthorityKeyIdentifierExtension.create(spec.issuer.keys.publicKey));
   if (spec.unknownCritical) extensions.push(new Extension('1.3.6.1.4.1.55555.1', true, new Uint8Array([0x05, 0x00])));
   const certificate = await X509CertificateGenerator.create({
@@ -71,7 +85,7 @@ export async function forge(spec: ForgeSpec): Promise<Forged> {
     notAfter: new Date(now + to * DAY),
     publicKey: keys.publicKey,
     signingKey: (spec.issuer?.keys ?? keys).privateKey,
-    signingAlgorithm: SIGNING_ALGORITHM,
+    signingAlgorithm: { ...SIGNING_ALGORITHM, hash: spec.hash ?? SIGNING_ALGORITHM.hash },
     extensions,
   });
   const certPem = certificatePem(certificate);

@@ -143,4 +143,26 @@ describe('RFC 5280 §6.1: client certificate path validation', () => {
     const child = await forge({ subject: 'CN=x', issuer: b });
     assertRefused(validate(child, [b, aByB, a], [root]), /does not chain/);
   });
+
+  test('an issuer restricted by extKeyUsage to serverAuth is refused; one allowing clientAuth or anyExtendedKeyUsage passes', async () => {
+    const webOnly = await forgeCa('CN=web only', root, { extKeyUsage: ['1.3.6.1.5.5.7.3.1'] });
+    assertRefused(validate(await forge({ subject: 'CN=x', issuer: webOnly }), [webOnly], [root]), /purposes other than clientAuth/);
+    const clients = await forgeCa('CN=clients', root, { extKeyUsage: ['1.3.6.1.5.5.7.3.2'] });
+    assert.equal(validate(await forge({ subject: 'CN=x', issuer: clients }), [clients], [root]).valid, true);
+    const any = await forgeCa('CN=any purpose', root, { extKeyUsage: ['2.5.29.37.0'] });
+    assert.equal(validate(await forge({ subject: 'CN=x', issuer: any }), [any], [root]).valid, true);
+  });
+
+  test('an issuer with name constraints (not processed by certbound) is refused rather than judged without them, critical or not', async () => {
+    const critical = await forgeCa('CN=constrained', root, { permittedDns: 'victim.example' });
+    assertRefused(validate(await forge({ subject: 'CN=x', issuer: critical }), [critical], [root]), /critical extension|constraints/);
+    const lax = await forgeCa('CN=constrained lax', root, { permittedDns: 'victim.example', constraintsCritical: false });
+    assertRefused(validate(await forge({ subject: 'CN=x', issuer: lax }), [lax], [root]), /name or policy constraints/);
+  });
+
+  test('a SHA-1 signature on the leaf or on an intermediate is refused', async () => {
+    assertRefused(validate(await forge({ subject: 'CN=x', issuer: intermediate, hash: 'SHA-1' }), [intermediate], [root]), /too weak/);
+    const sha1 = await forgeCa('CN=sha1 issuing', root, { hash: 'SHA-1' });
+    assertRefused(validate(await forge({ subject: 'CN=x', issuer: sha1 }), [sha1], [root]), /algorithm certbound does not rely on/);
+  });
 });

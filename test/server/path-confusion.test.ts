@@ -94,6 +94,23 @@ describe('RFC 8705 §7.4 / RFC 5280 §6.1: path confusion through a partner\'s i
     }
   });
 
+  test('a victim sub-CA restricted to serverAuth, whose key mallory holds, with a self-signed look-alike of it imported by mallory: OpenSSL validates through the look-alike, certbound refuses the sub-CA\'s purpose → 401 invalid_client', async () => {
+    const webOnly = await forgeCa('CN=victim web hosting,O=victim', victimRoot, { extKeyUsage: ['1.3.6.1.5.5.7.3.1'] });
+    const leaf = await forge({ subject: VICTIM_DN, issuer: webOnly });
+    assertInvalidClient(await token(chain(leaf, webOnly)));
+    const lookAlike = await forgeCa(webOnly.subject, undefined, { keys: webOnly.keys });
+    await addPartner(h.store, 'mallory-web', { caPem: lookAlike.certPem });
+    await h.service.reload();
+    assertInvalidClient(await token(chain(leaf, webOnly)));
+    assertInvalidClient(await token(chain(leaf)));
+  });
+
+  test('a CA with name constraints or restricted to serverAuth is refused at import with ERR_CERTBOUND_INVALID_CERTIFICATE', async () => {
+    const invalid = { name: 'CertboundError', code: 'ERR_CERTBOUND_INVALID_CERTIFICATE' };
+    await assert.rejects(importAnchors(h.store, 'mallory', (await forgeCa('CN=mallory constrained', undefined, { permittedDns: 'mallory.example', constraintsCritical: false })).certPem), invalid);
+    await assert.rejects(importAnchors(h.store, 'mallory', (await forgeCa('CN=mallory web only', undefined, { extKeyUsage: ['1.3.6.1.5.5.7.3.1'] })).certPem), invalid);
+  });
+
   test('a CA whose subject looks like another partner\'s anchor is refused at import with ERR_CERTBOUND_PARTNER_ANCHOR_CONFLICT, and the victim keeps working', async () => {
     const lookAlike = await forgeCa('cn=Victim  Own Root,o=VICTIM');
     await assert.rejects(importAnchors(h.store, 'mallory', lookAlike.certPem), { name: 'CertboundError', code: 'ERR_CERTBOUND_PARTNER_ANCHOR_CONFLICT' });
@@ -203,6 +220,28 @@ describe('a connection\'s verdict follows the registry: the next request on an o
       const granted = await client.post(`${h.issuer}/token`, form);
       assert.equal(granted.localPort, refused.localPort, 'the same connection');
       assert.equal(granted.status, 200, granted.text);
+    } finally {
+      client.close();
+    }
+  });
+
+  test('a stale verdict other than issuer-unknown stands: a chain OpenSSL refused for its purpose stays 401 on the same connection after partner enable', async () => {
+    const root = await forgeCa('CN=purposeful own root', undefined, { days: [-60, 3650] });
+    await addPartner(h.store, 'purposeful', { caPem: root.certPem });
+    await registerClient(h.store, { id: 'purposeful-a', partnerId: 'purposeful', subject: { kind: 'subject_dn', value: 'CN=purposeful-a' } });
+    await setPartnerStatus(h.store, 'purposeful', 'disabled');
+    await h.service.reload();
+    const webOnly = await forgeCa('CN=purposeful web', root, { extKeyUsage: ['1.3.6.1.5.5.7.3.1'] });
+    const client = keepAliveClient(chain(await forge({ subject: 'CN=purposeful-a', issuer: webOnly }), webOnly), platformCa);
+    try {
+      const form = { grant_type: 'client_credentials', client_id: 'purposeful-a' };
+      const before = await client.post(`${h.issuer}/token`, form);
+      assertInvalidClient(before);
+      await setPartnerStatus(h.store, 'purposeful', 'active');
+      await h.service.reload();
+      const after = await client.post(`${h.issuer}/token`, form);
+      assert.equal(after.localPort, before.localPort, 'the same connection');
+      assertInvalidClient(after);
     } finally {
       client.close();
     }
