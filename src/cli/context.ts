@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { assertNotServing } from '../storage/lock.ts';
-import { assertPrivateDataDir } from '../storage/data-dir.ts';
+import { assertPrivateDataDir, assertPrivateKekFile } from '../storage/data-dir.ts';
 import { readKekFile } from '../storage/kek-file.ts';
 import { openStore } from '../storage/open.ts';
 import type { Store } from '../storage/store.ts';
@@ -97,7 +97,10 @@ export async function givenKek(file: string | undefined): Promise<KeyEncryptionK
  */
 export async function useDataDir(values: DataDirValues): Promise<DataDirTarget> {
   const dir = dataDir(values.dir);
-  if (!values['insecure-permissions']) await assertPrivateDataDir(dir);
+  if (!values['insecure-permissions']) {
+    await assertPrivateDataDir(dir);
+    if (values['kek-file'] !== undefined) await assertPrivateKekFile(values['kek-file']);
+  }
   const kek = await givenKek(values['kek-file']);
   return kek === undefined ? { dir } : { dir, kek };
 }

@@ -34,7 +34,11 @@ export async function assertPrivateDataDir(dir: string): Promise<void> {
         `Fix it with: chmod 700 ${shellQuote(dir)} (or pass --insecure-permissions to use it anyway)`,
     );
   }
-  const kek = embeddedKekPath(dir);
+  await assertPrivateKekFile(embeddedKekPath(dir));
+}
+
+/** Refuses (ERR_CERTBOUND_INSECURE_PERMISSIONS) a KEK file that group or others may read or write; a missing one is left to its reader. */
+export async function assertPrivateKekFile(kek: string): Promise<void> {
   const kekMode = await modeOf(kek);
   if (kekMode !== null && (kekMode & 0o077) !== 0) {
     throw new CertboundError(

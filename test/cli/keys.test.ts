@@ -51,6 +51,16 @@ describe('certbound data directory permissions', () => {
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, new RegExp(`chmod 600 ${join(data, 'kek')}`));
   });
+
+  test('a --kek-file group or others can read is refused the same way', async () => {
+    const data = join(root, 'loose-kek-file');
+    const file = join(root, 'operator-kek');
+    await writeFile(file, newKekText(), { mode: 0o644 });
+    await chmod(file, 0o644);
+    const r = await certbound(['init', '--dir', data, '--kek-file', file], { cwd: root });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`chmod 600 ${file}`));
+  });
 });
 
 describe('certbound init, keys rewrap', () => {
