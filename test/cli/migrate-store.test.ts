@@ -70,14 +70,14 @@ before(async () => {
 });
 
 describe('certbound migrate-store', () => {
-  test('a data directory holding a PGlite store is refused by openStore, init and partner list, naming migrate-store', async () => {
+  test('a data directory holding a PGlite store is refused by openStore, init, serve and partner list, naming migrate-store', async () => {
     await assert.rejects(openStore(dir), (err: unknown) => {
       assert.ok(err instanceof CertboundError);
       assert.equal(err.code, 'ERR_CERTBOUND_LEGACY_STORE');
       assert.match(err.message, new RegExp(`certbound migrate-store --dir ${dir}`));
       return true;
     });
-    for (const args of [['init'], ['partner', 'list']]) {
+    for (const args of [['init'], ['partner', 'list'], ['serve', '--port', '0']]) {
       const r = await certbound([...args, '--dir', dir], { cwd: root });
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stderr, /certbound migrate-store --dir/);
