@@ -6,8 +6,6 @@ import { DATA_DIR_MODE } from './data-dir.ts';
 import type { Database } from './database.ts';
 import { embeddedKek, embeddedKekPath } from './kek-file.ts';
 import { migrate } from './migrate.ts';
-import { openPostgres } from './postgres/database.ts';
-import { migrateWithLock } from './postgres/migration-lock.ts';
 import { isPostgresUrl } from './postgres/url.ts';
 import { openSqlite } from './sqlite/database.ts';
 import { SqlStore } from './sql-store.ts';
@@ -94,6 +92,8 @@ export async function openStore(dir: string, options: OpenStoreOptions = {}): Pr
           '(32 random bytes in base64: openssl rand -base64 32)',
       );
     }
+    // Loaded only for a server store: the embedded one starts without node-postgres.
+    const [{ openPostgres }, { migrateWithLock }] = await Promise.all([import('./postgres/database.ts'), import('./postgres/migration-lock.ts')]);
     const db = await openPostgres(databaseUrl);
     return closingOnError(db, async () => {
       await migrateWithLock(db);
