@@ -102,10 +102,13 @@ describe('SQLite values and errors', () => {
     }
   });
 
-  test('text with a NUL character is refused with 22021, as PostgreSQL refuses it', async () => {
+  test('text with a NUL character is refused with 22021, as PostgreSQL refuses it; a date whose ISO text would not sort as time, with 22008', async () => {
     const { db } = await fresh();
     try {
       await assert.rejects(db.query('SELECT * FROM partners WHERE id = $1', ['a\u0000b']), databaseError('22021'));
+      await assert.rejects(db.query('SELECT * FROM audit_events WHERE at < $1', [new Date('+010000-01-01T00:00:00Z')]), databaseError('22008'));
+      await assert.rejects(db.query('SELECT * FROM audit_events WHERE at < $1', [new Date(Number.NaN)]), databaseError('22008'));
+      assert.deepEqual((await db.query('SELECT * FROM audit_events WHERE at < $1', [new Date('9999-12-31T23:59:59Z')])).rows, []);
     } finally {
       await db.close();
     }

@@ -37,7 +37,12 @@ export function toSqliteValue(value: SqlValue): string | number | Uint8Array | n
     return value;
   }
   if (typeof value === 'boolean') return value ? 1 : 0;
-  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Date) {
+    // Four-digit years only: beyond them ISO-8601 text ('+010000-…') no longer sorts as time does.
+    const year = value.getUTCFullYear();
+    if (!(year >= 0 && year <= 9999)) throw new SqliteDatabaseError('22008', 'a date outside the years 0000 to 9999');
+    return value.toISOString();
+  }
   return JSON.stringify(value);
 }
 
