@@ -45,7 +45,7 @@ try {
   const tokens = await rate(token, SECONDS, CONNECTIONS);
   report('POST /token (mTLS, tls_client_auth)', tokens, 'GET /healthz (same connections)', baseline);
 
-  // What the audit log costs /token when its database (embedded PGlite) shares the process:
+  // What the audit log costs /token when its database (embedded SQLite) shares the process:
   // the same store, a second listener with the audit log off.
   const quiet = await startTokenService({ store: h.store, issuer: (port) => `https://localhost:${port}`, port: 0, logger: false, audit: false, registryPollMs: 0 });
   try {

@@ -1,5 +1,5 @@
 // Builds, once per `npm test` run, a data directory with partners, clients and certificates
-// (a fresh PGlite directory costs seconds), plus test-only PEMs of the partner CAs. Test files
+// (building one takes a few seconds), plus test-only PEMs of the partner CAs. Test files
 // copy it (see helpers/world.ts). The path reaches them through CERTBOUND_TEST_WORLD.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

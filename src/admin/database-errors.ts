@@ -8,7 +8,7 @@ const RETRYABLE = /^(?:08|53|57P0|40|55P03)/;
  * How the admin API answers a database error: bad data (class 22) is 400 `invalid_input`, a
  * broken constraint (class 23) 409 `ERR_CERTBOUND_CONFLICT`, an unreachable or overloaded
  * database 503; anything else 500. The answer never carries the database's message, and the
- * log line only its SQLSTATE: PGlite puts the SQL text and parameters on its errors.
+ * log line only its SQLSTATE: a database error may carry the SQL text and its parameters.
  * @see https://www.postgresql.org/docs/current/errcodes-appendix.html
  */
 export function databaseErrorReply(err: Error & DatabaseErrorFields): AdminErrorReply {

@@ -23,7 +23,7 @@ service's TLS key, the token signing keys — under a new key-encryption key (KE
 transaction: all of them or none. Recorded in the audit log (admin.rewrapKeys, with the KEK ids).
   --new-kek-file F  the new KEK: 32 random bytes in base64 (openssl rand -base64 32 > F)
   --kek-file F      the current KEK (or $CERTBOUND_KEK); for the embedded store, default <dir>/kek
-  --database URL    the PostgreSQL store (postgres://…) instead of <dir>/db
+  --database URL    the PostgreSQL store (postgres://…) instead of <dir>/certbound.db
 When the current KEK is the embedded store's <dir>/kek, that file is replaced by the new KEK
 once the keys are re-wrapped. Otherwise start certbound with the new KEK from now on (keep the
 old one until then). Stop certbound serve first — every instance, on a PostgreSQL store.`,

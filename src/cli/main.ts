@@ -14,6 +14,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   admin: async () => (await import('./admin.ts')).admin,
   audit: async () => (await import('./audit.ts')).audit,
   keys: async () => (await import('./keys.ts')).keys,
+  'migrate-store': async () => (await import('./migrate-store.ts')).migrateStore,
   token: async () => (await import('./token.ts')).token,
   call: async () => (await import('./call.ts')).call,
   demo: async () => (await import('./demo.ts')).demo,
@@ -33,6 +34,7 @@ Commands:
   admin      administrator certificates for the admin API
   audit      the audit log: tokens issued and refused, authentication failures, admin changes
   keys       the key-encryption key private keys are stored under: rewrap (rotate it)
+  migrate-store  copy a data directory's store from an earlier version (PGlite) into SQLite
   token      get a certificate-bound access token with a client certificate
   call       call an API with a certificate-bound token (a curl for bound tokens)
   demo       see RFC 8705 at work in a few seconds: bound tokens, a stolen token refused

@@ -109,10 +109,10 @@ Runs the token service on the data directory (initialising it first if needed).
   --no-admin              run without the admin API
   --metrics-port N        serve Prometheus metrics at http://HOST:N/metrics (plain HTTP, no certificate;
   --metrics-host H        default host 127.0.0.1); off unless given. Never on the token port
-  --database URL          keep the store in a PostgreSQL server (postgres://…) instead of <dir>/db;
+  --database URL          keep the store in a PostgreSQL server (postgres://…) instead of <dir>/certbound.db;
                           it needs a key-encryption key: --kek-file F or $CERTBOUND_KEK
   --kek-file F            the key-encryption key private keys are wrapped under (32 random bytes,
-                          base64; default for <dir>/db: <dir>/kek, created on first use)
+                          base64; default for the embedded store: <dir>/kek, created on first use)
   --insecure-permissions  use a data directory group or others can read or write (refused otherwise)
   --default-audience URI  aud for clients with no resource of their own (default: the issuer)
   --ca-names all|roots    CA names sent to clients in the TLS handshake: every trusted CA (default),

@@ -1,11 +1,11 @@
-/** The fields of a PostgreSQL error (node-postgres and PGlite alike) that are safe to read and log. */
+/** The fields of a database error (node-postgres, or the embedded SQLite store's) that are safe to read and log. */
 export interface DatabaseErrorFields {
   /** The SQLSTATE, e.g. `22021`, `23505`, `08006`. */
   readonly code: string;
   readonly severity: string;
 }
 
-/** Whether `err` is an error PostgreSQL (a server or PGlite) reported: a SQLSTATE and a severity. */
+/** Whether `err` is an error the database reported: a SQLSTATE and a severity (SQLite's are mapped to SQLSTATEs). */
 export function isDatabaseError(err: unknown): err is Error & DatabaseErrorFields {
   if (!(err instanceof Error)) return false;
   const { code, severity } = err as Error & Partial<Record<'code' | 'severity', unknown>>;
@@ -14,8 +14,8 @@ export function isDatabaseError(err: unknown): err is Error & DatabaseErrorField
 
 /**
  * What a log line may say about a failure: a database error by its SQLSTATE and severity only
- * (PGlite puts the SQL text and its parameters on its errors, and the message may quote a
- * value), anything else as the error itself.
+ * (node-postgres puts the failing value in its details, and SQLite's own messages quote SQL),
+ * anything else as the error itself.
  * @see https://www.postgresql.org/docs/current/errcodes-appendix.html
  */
 export function loggableError(err: unknown): Record<string, unknown> {

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CertboundError } from '../core/certbound-error.ts';
 import type { KeyEncryptionKey } from '../core/key-wrap.ts';
@@ -6,10 +6,8 @@ import { DATA_DIR_MODE } from './data-dir.ts';
 import type { Database } from './database.ts';
 import { embeddedKek, embeddedKekPath } from './kek-file.ts';
 import { migrate } from './migrate.ts';
-import { openPglite } from './pglite/database.ts';
-import { openPostgres } from './postgres/database.ts';
-import { migrateWithLock } from './postgres/migration-lock.ts';
 import { isPostgresUrl } from './postgres/url.ts';
+import { openSqlite } from './sqlite/database.ts';
 import { SqlStore } from './sql-store.ts';
 import type { Store } from './store.ts';
 import { sealStoredKeys } from './wrapped-keys.ts';
@@ -28,9 +26,37 @@ export interface OpenStoreOptions {
   readonly kek?: KeyEncryptionKey;
 }
 
-/** Where the embedded database lives inside a data directory. */
+/** Where the embedded database (one SQLite file) lives inside a data directory. */
 export function embeddedDatabasePath(dir: string): string {
+  return join(dir, 'certbound.db');
+}
+
+/** Where data directories from before SQLite kept their embedded PostgreSQL (PGlite). */
+export function legacyDatabasePath(dir: string): string {
   return join(dir, 'db');
+}
+
+/**
+ * Refuses (ERR_CERTBOUND_LEGACY_STORE) a data directory whose store is still the embedded
+ * PostgreSQL of earlier versions, naming the command that copies it into SQLite: opening a new,
+ * empty store beside it would look like every partner and key had vanished.
+ */
+export async function assertNoLegacyStore(dir: string): Promise<void> {
+  const legacy = legacyDatabasePath(dir);
+  const found = await stat(legacy).then(
+    (s) => s.isDirectory(),
+    (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return false;
+      throw err;
+    },
+  );
+  if (found) {
+    throw new CertboundError(
+      'ERR_CERTBOUND_LEGACY_STORE',
+      `${legacy} holds a store in the embedded PostgreSQL (PGlite) format of earlier certbound versions, which now keep it in SQLite: ` +
+        `run 'certbound migrate-store --dir ${dir}' once to copy it into ${embeddedDatabasePath(dir)}`,
+    );
+  }
 }
 
 /** Runs `fn` on a newly opened database, closing it if `fn` fails. */
@@ -44,11 +70,12 @@ async function closingOnError<T>(db: Database, fn: () => Promise<T>): Promise<T>
 }
 
 /**
- * Opens the store of a data directory — the embedded PostgreSQL (PGlite) in `<dir>/db`, or
+ * Opens the store of a data directory — the embedded SQLite database `<dir>/certbound.db`, or
  * the PostgreSQL server of `options.databaseUrl` (then `dir` is not touched) — and brings its
  * schema up to date. On a server, instances starting together migrate one at a time.
  * Checks that the store's private keys are wrapped under the KEK (ERR_CERTBOUND_KEK_MISMATCH)
- * and wraps any a data directory from before stored in the clear.
+ * and wraps any a data directory from before stored in the clear. A data directory still
+ * holding the embedded PostgreSQL of earlier versions is refused (ERR_CERTBOUND_LEGACY_STORE).
  */
 export async function openStore(dir: string, options: OpenStoreOptions = {}): Promise<Store> {
   const { databaseUrl, kek } = options;
@@ -65,6 +92,8 @@ export async function openStore(dir: string, options: OpenStoreOptions = {}): Pr
           '(32 random bytes in base64: openssl rand -base64 32)',
       );
     }
+    // Loaded only for a server store: the embedded one starts without node-postgres.
+    const [{ openPostgres }, { migrateWithLock }] = await Promise.all([import('./postgres/database.ts'), import('./postgres/migration-lock.ts')]);
     const db = await openPostgres(databaseUrl);
     return closingOnError(db, async () => {
       await migrateWithLock(db);
@@ -72,8 +101,9 @@ export async function openStore(dir: string, options: OpenStoreOptions = {}): Pr
       return new SqlStore(db, kek);
     });
   }
+  await assertNoLegacyStore(dir);
   await mkdir(dir, { recursive: true, mode: DATA_DIR_MODE });
-  const db = await openPglite(embeddedDatabasePath(dir));
+  const db = await openSqlite(embeddedDatabasePath(dir));
   return closingOnError(db, async () => {
     await migrate(db);
     const key = kek ?? (await embeddedKek(dir, db));

@@ -30,13 +30,6 @@ export interface ClientRow {
   introspects: string[] | null;
 }
 
-/** Selects clients with their resources (in order) and introspection grants. */
-export const CLIENT_SELECT = `
-  SELECT c.*,
-    ARRAY(SELECT resource_uri FROM client_resources r WHERE r.client_id = c.id ORDER BY position) AS resources,
-    ARRAY(SELECT resource_uri FROM client_introspects i WHERE i.client_id = c.id ORDER BY resource_uri) AS introspects
-  FROM clients c`;
-
 /** A client row, with its resource and introspection lists, as a Client. */
 export function toClient(row: ClientRow): Client {
   const subject: SubjectMatcher | null =

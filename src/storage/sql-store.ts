@@ -20,10 +20,12 @@ import type { KeyEncryptionKey } from '../core/key-wrap.ts';
 import type { Database, Queryable } from './database.ts';
 import type { AuditQuery, NewAuthority, NewClient, Store } from './store.ts';
 import { rewrapStoredKeys } from './wrapped-keys.ts';
-import { CLIENT_SELECT, toAuditEvent, toAuthority, toClient, toGrant, toPartner, toResource, type AuditRow, type AuthorityRow, type ClientRow } from './sql-rows.ts';
+import { CLIENT_SELECT, CUT_OFF_NOW, INSERT_AUDIT_BATCH, SET_TOKEN_CUTOFF } from './sql-dialect.ts';
+import { toAuditEvent, toAuthority, toClient, toGrant, toPartner, toResource, type AuditRow, type AuthorityRow, type ClientRow } from './sql-rows.ts';
 
 /**
- * The Store over any PostgreSQL-compatible database: the same SQL for PGlite and a server.
+ * The Store over SQL: the embedded SQLite database or a PostgreSQL server, one SQL text for
+ * both except the few statements of sql-dialect.ts.
  * Private keys are wrapped under `kek` on the way in and unwrapped on the way out (see
  * core/key-wrap.ts): the database never holds one in the clear.
  */
@@ -239,12 +241,12 @@ export class SqlStore implements Store {
   }
 
   async getClient(id: string): Promise<Client | null> {
-    const [row] = await this.#rows<ClientRow>(`${CLIENT_SELECT} WHERE c.id = $1`, [id]);
+    const [row] = await this.#rows<ClientRow>(`${CLIENT_SELECT[this.#q.dialect]} WHERE c.id = $1`, [id]);
     return row ? toClient(row) : null;
   }
 
   async listClients(): Promise<Client[]> {
-    return (await this.#rows<ClientRow>(`${CLIENT_SELECT} ORDER BY c.id`)).map(toClient);
+    return (await this.#rows<ClientRow>(`${CLIENT_SELECT[this.#q.dialect]} ORDER BY c.id`)).map(toClient);
   }
 
   async setClientStatus(id: string, status: Status): Promise<void> {
@@ -257,11 +259,7 @@ export class SqlStore implements Store {
       const deleted = (await q.query('DELETE FROM clients WHERE id = $1 RETURNING id', [id])).rows.length > 0;
       // Its tokens die with it, also for a later client that reuses the id: every token issued so far is revoked.
       if (deleted) {
-        await q.query(
-          `INSERT INTO token_cutoffs (subject_kind, subject_id, cutoff) VALUES ('client', $1, now())
-           ON CONFLICT (subject_kind, subject_id) DO UPDATE SET cutoff = GREATEST(token_cutoffs.cutoff, EXCLUDED.cutoff)`,
-          [id],
-        );
+        await q.query(CUT_OFF_NOW[q.dialect], ['client', id]);
       }
       return deleted;
     });
@@ -350,11 +348,7 @@ export class SqlStore implements Store {
   }
 
   async setTokenCutoff(c: TokenCutoff): Promise<void> {
-    await this.#rows(
-      `INSERT INTO token_cutoffs (subject_kind, subject_id, cutoff) VALUES ($1, $2, $3)
-       ON CONFLICT (subject_kind, subject_id) DO UPDATE SET cutoff = GREATEST(token_cutoffs.cutoff, EXCLUDED.cutoff)`,
-      [c.subjectKind, c.subjectId, c.cutoff],
-    );
+    await this.#rows(SET_TOKEN_CUTOFF[this.#q.dialect], [c.subjectKind, c.subjectId, c.cutoff]);
   }
 
   async listTokenCutoffs(): Promise<TokenCutoff[]> {
@@ -389,19 +383,18 @@ export class SqlStore implements Store {
 
   async appendAudit(events: readonly AuditEvent[]): Promise<void> {
     if (events.length === 0) return;
-    // One statement of eleven column arrays, whatever the batch size: far cheaper to parse and
-    // bind than a row of parameters per event, and no limit on the batch.
-    const column = (get: (e: AuditEvent) => string | null | undefined) => events.map((e) => get(e) ?? null);
-    await this.#rows(
-      `INSERT INTO audit_events (at, event, outcome, reason, actor, partner_id, client_id, thumbprint, serial, resource, detail)
-       SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                            $8::text[], $9::text[], $10::text[], $11::jsonb[])`,
-      [
-        column((e) => e.at.toISOString()), column((e) => e.event), column((e) => e.outcome), column((e) => e.reason),
-        column((e) => e.actor), column((e) => e.partnerId), column((e) => e.clientId), column((e) => e.thumbprint),
-        column((e) => e.serial), column((e) => e.resource), column((e) => (e.detail ? JSON.stringify(e.detail) : null)),
-      ],
-    );
+    const rows = events.map((e) => [
+      e.at.toISOString(), e.event, e.outcome, e.reason ?? null, e.actor ?? null, e.partnerId ?? null, e.clientId ?? null,
+      e.thumbprint ?? null, e.serial ?? null, e.resource ?? null, e.detail ? JSON.stringify(e.detail) : null,
+    ]);
+    const insert = async (q: Queryable): Promise<void> => {
+      const sql = INSERT_AUDIT_BATCH[q.dialect];
+      // PostgreSQL takes the batch as eleven column arrays, SQLite as one JSON array of rows.
+      await q.query(sql, q.dialect === 'postgres' ? rows[0]!.map((_, i) => rows.map((row) => row[i] ?? null)) : [JSON.stringify(rows)]);
+    };
+    // No client waits on an audit batch being on disk: it may be committed with relaxed durability.
+    if (this.#db) await this.#db.transaction(insert, { durability: 'relaxed' });
+    else await insert(this.#q);
   }
 
   async pruneAudit(before: Date): Promise<number> {

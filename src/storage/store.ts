@@ -35,8 +35,9 @@ export interface AuditQuery {
 }
 
 /**
- * Everything certbound persists. One interface, several backends (embedded PGlite,
- * a PostgreSQL server), all running the same SQL and migrations. Private keys go in and come
+ * Everything certbound persists. One interface, two backends (the embedded SQLite file, a
+ * PostgreSQL server), running one SQL text (sql-dialect.ts holds the few statements written for
+ * each) and one migration history. Private keys go in and come
  * out as PKCS#8; at rest they are wrapped under the store's key-encryption key.
  */
 export interface Store {

@@ -1,5 +1,5 @@
 // partner add, client add and cert server, run as a user runs them, on a copy of the test
-// world's data directory (copying is cheap; creating a PGlite directory is not).
+// world's data directory (copying is cheaper than building one).
 import assert from 'node:assert/strict';
 import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// The Store contract: what every backend (embedded PGlite, a PostgreSQL server) must do alike.
+// The Store contract: what every backend (embedded SQLite, a PostgreSQL server) must do alike.
 // A backend's test file calls storeContract with a function opening its store. Ids carry a
 // per-run suffix, so the suite also runs on a database that already holds data.
 import assert from 'node:assert/strict';

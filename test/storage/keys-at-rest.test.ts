@@ -1,6 +1,6 @@
 // Private keys at rest in the embedded store: wrapped under the data directory's KEK, never
 // PKCS#8 in the database, bound to their row, migrated from plaintext, rotated by re-wrapping.
-// Opening PGlite costs seconds: most cases work on one raw connection of a copied directory.
+// Most cases work on one raw connection to the database of a copied directory.
 import assert from 'node:assert/strict';
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
@@ -14,7 +14,7 @@ import { KeyEncryptionKey, wrappedKekId } from '../../src/core/key-wrap.ts';
 import type { Queryable } from '../../src/storage/database.ts';
 import { embeddedKekPath } from '../../src/storage/kek-file.ts';
 import { embeddedDatabasePath, openStore } from '../../src/storage/open.ts';
-import { openPglite } from '../../src/storage/pglite/database.ts';
+import { openSqlite } from '../../src/storage/sqlite/database.ts';
 import { SqlStore } from '../../src/storage/sql-store.ts';
 import type { Store } from '../../src/storage/store.ts';
 import { sealStoredKeys } from '../../src/storage/wrapped-keys.ts';
@@ -47,8 +47,8 @@ async function setRawKeys(db: Queryable, changes: readonly RawKey[]): Promise<vo
 }
 
 /** Runs `fn` on a raw connection to the embedded database of `dir`. */
-async function withRaw<T>(dir: string, fn: (db: Awaited<ReturnType<typeof openPglite>>) => Promise<T>): Promise<T> {
-  const db = await openPglite(embeddedDatabasePath(dir));
+async function withRaw<T>(dir: string, fn: (db: Awaited<ReturnType<typeof openSqlite>>) => Promise<T>): Promise<T> {
+  const db = await openSqlite(embeddedDatabasePath(dir));
   try {
     return await fn(db);
   } finally {
@@ -128,7 +128,7 @@ describe('private keys at rest (embedded store)', () => {
       if ((await stat(path)).mode & 0o077) loose.push(path);
     }
     // This process's umask is not certbound's (the CLI sets 077): the PEM files follow it here.
-    assert.deepEqual(loose.filter((p) => !/\.pem$/.test(p)), [], 'database files are private although PGlite writes them 0666');
+    assert.deepEqual(loose.filter((p) => !/\.pem$/.test(p)), [], 'database files (SQLite and its WAL) are private whatever the umask');
   });
 
   test('the wrong KEK is refused at open with ERR_CERTBOUND_KEK_MISMATCH and no key material in the message', async () => {

@@ -4,15 +4,18 @@
 import assert from 'node:assert/strict';
 import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { CertboundError } from '../../src/core/certbound-error.ts';
 import { KeyEncryptionKey, wrappedKekId } from '../../src/core/key-wrap.ts';
+import { migrate, migrationFiles as postgresMigrationFiles } from '../../src/storage/migrate.ts';
 import { openStore, redactDatabaseUrl } from '../../src/storage/open.ts';
 import { openPostgres } from '../../src/storage/postgres/database.ts';
 import { migrateWithLock } from '../../src/storage/postgres/migration-lock.ts';
+import { openSqlite } from '../../src/storage/sqlite/database.ts';
+import { SQLITE_COLUMN_TYPES } from '../../src/storage/sqlite/values.ts';
 import { freePort, startTestPostgres } from '../helpers/postgres.ts';
 import { storeContract } from './contract.ts';
 
@@ -37,8 +40,7 @@ async function migrateOnce(url: string): Promise<number[]> {
 }
 
 async function migrationFiles(): Promise<number[]> {
-  const files = (await readdir(new URL('../../src/storage/migrations/', import.meta.url))).filter((f) => /^\d{3}_.*\.sql$/.test(f)).sort();
-  return files.map((f) => Number(f.slice(0, 3)));
+  return (await postgresMigrationFiles('postgres')).map((f) => Number(f.slice(0, 3)));
 }
 
 describe('PostgreSQL server migrations', () => {
@@ -72,8 +74,55 @@ describe('PostgreSQL server migrations', () => {
   });
 });
 
+describe('one migration history on both dialects', () => {
+  test('PostgreSQL and SQLite have the same migration versions and end with the same tables and columns', async () => {
+    const versions = (dialect: 'postgres' | 'sqlite') => postgresMigrationFiles(dialect).then((fs) => fs.map((f) => Number(f.slice(0, 3))));
+    assert.deepEqual(await versions('sqlite'), await versions('postgres'));
+
+    const pg = await openPostgres(await server.createDatabase());
+    const dir = await mkdtemp(join(tmpdir(), 'certbound-parity-'));
+    const lite = await openSqlite(join(dir, 'certbound.db'));
+    try {
+      await migrateWithLock(pg);
+      await migrate(lite);
+      const pgColumns = (
+        await pg.query<{ table_name: string; column_name: string; data_type: string }>(
+          `SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema()`,
+        )
+      ).rows;
+      const tables = (await lite.query<{ name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")).rows;
+      const liteColumns: { table_name: string; column_name: string; data_type: string }[] = [];
+      for (const { name } of tables) {
+        const info = await lite.query<{ name: string; type: string }>(`SELECT name, type FROM pragma_table_info('${name}')`);
+        liteColumns.push(...info.rows.map((c) => ({ table_name: name, column_name: c.name, data_type: c.type })));
+      }
+      const names = (cs: readonly { table_name: string; column_name: string }[]) => cs.map((c) => `${c.table_name}.${c.column_name}`).sort();
+      assert.deepEqual(names(liteColumns), names(pgColumns));
+
+      // Rows come back typed from SQLite by column name: every PostgreSQL column of a mapped type is listed, and only those.
+      const mapped: Record<string, ReadonlySet<string>> = {
+        'timestamp with time zone': SQLITE_COLUMN_TYPES.timestamptz,
+        boolean: SQLITE_COLUMN_TYPES.boolean,
+        ARRAY: SQLITE_COLUMN_TYPES['text[]'],
+        jsonb: SQLITE_COLUMN_TYPES.jsonb,
+      };
+      for (const c of pgColumns) {
+        for (const [type, columns] of Object.entries(mapped)) {
+          assert.equal(columns.has(c.column_name), c.data_type === type, `${c.table_name}.${c.column_name} (${c.data_type}) and the SQLite ${type} columns`);
+        }
+        const lite = liteColumns.find((l) => l.table_name === c.table_name && l.column_name === c.column_name)!;
+        if (c.data_type === 'bytea') assert.equal(lite.data_type.toLowerCase(), 'blob', `${c.table_name}.${c.column_name}`);
+      }
+    } finally {
+      await pg.close();
+      await lite.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('PostgreSQL server values', () => {
-  test('come back as PGlite returns them: int8 a number (a bigint beyond 2^53), text[] an array, bytea bytes, timestamptz a Date', async () => {
+  test('come back as the store expects them: int8 a number (a bigint beyond 2^53), text[] an array, bytea bytes, timestamptz a Date', async () => {
     const db = await openPostgres(await server.createDatabase());
     try {
       const [row] = (

@@ -1,4 +1,4 @@
--- certbound schema, version 1. Portable PostgreSQL: runs on PGlite and on a PostgreSQL server.
+-- certbound schema, version 1, for PostgreSQL (001_init.sqlite.sql is the same for the embedded SQLite store).
 
 CREATE TABLE settings (
   key        text PRIMARY KEY,

@@ -1,10 +1,24 @@
-import { PGlite } from '@electric-sql/pglite';
+// The embedded PostgreSQL (PGlite) of earlier certbound versions, read only by
+// `certbound migrate-store`. PGlite is an optional dependency, imported here on demand: nothing
+// else loads it (its WASM heap costs hundreds of MB).
 import { chmodSync, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { CertboundError } from '../../core/certbound-error.ts';
 import type { Database, Queryable, SqlValue } from '../database.ts';
 
-function wrap(q: Pick<PGlite, 'query'>): Queryable {
+/** What of PGlite this file uses. */
+interface PgliteQueryable {
+  query<Row>(sql: string, params?: unknown[]): Promise<{ rows: Row[] }>;
+}
+interface Pglite extends PgliteQueryable {
+  transaction<T>(fn: (tx: PgliteQueryable) => Promise<T>): Promise<T>;
+  exec(sql: string): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+function wrap(q: PgliteQueryable): Queryable {
   return {
+    dialect: 'postgres',
     async query<Row>(sql: string, params: readonly SqlValue[] = []) {
       const result = await q.query<Row>(sql, params as unknown[]);
       return { rows: result.rows };
@@ -14,12 +28,9 @@ function wrap(q: Pick<PGlite, 'query'>): Queryable {
 
 /**
  * Takes group and others' access away from every file and directory under `dir`. PGlite sets
- * mode 0666 on the files it creates whatever the umask; the data directory (0700) already
- * keeps others out, and this keeps the files themselves private too.
+ * mode 0666 on the files it creates whatever the umask; this keeps them private.
  */
 function tightenModes(dir: string): void {
-  // Synchronous: a thousand small stats run several times faster this way, nothing else can
-  // touch the files mid-walk, and it runs only when the database opens and closes.
   try {
     chmodSync(dir, 0o700);
   } catch (err) {
@@ -33,12 +44,28 @@ function tightenModes(dir: string): void {
   }
 }
 
-/** Opens (creating if needed) an embedded PostgreSQL database in `dataDir`; its files are its owner's alone. */
+/** PGlite's constructor, or ERR_CERTBOUND_LEGACY_STORE saying how to install it. */
+async function loadPglite(): Promise<{ create(options: { dataDir: string }): Promise<Pglite> }> {
+  const name = '@electric-sql/pglite';
+  try {
+    const module = (await import(name)) as { PGlite: { create(options: { dataDir: string }): Promise<Pglite> } };
+    return module.PGlite;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    throw new CertboundError(
+      'ERR_CERTBOUND_LEGACY_STORE',
+      `reading a store of earlier certbound versions needs the optional package ${name}: install it with 'npm install ${name}@^0.5.16' and run this command again`,
+    );
+  }
+}
+
+/** Opens an embedded PostgreSQL (PGlite) database in `dataDir`; its files are its owner's alone. */
 export async function openPglite(dataDir: string): Promise<Database> {
-  const pg = await PGlite.create({ dataDir });
+  const pg = await (await loadPglite()).create({ dataDir });
   tightenModes(dataDir);
   const q = wrap(pg);
   return {
+    dialect: 'postgres',
     query: q.query,
     transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
     exec: async (sql) => {

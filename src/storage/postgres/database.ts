@@ -1,6 +1,6 @@
 import { Pool, TypeOverrides, types as pgTypes, type PoolClient } from 'pg';
 import { CertboundError } from '../../core/certbound-error.ts';
-import type { Database, Queryable, SqlValue } from '../database.ts';
+import type { Database, Queryable, SqlValue, TransactionOptions } from '../database.ts';
 import { databaseUrlSecrets, isPostgresUrl, redactDatabaseUrl } from './url.ts';
 
 /** Pool settings of a PostgreSQL server connection. */
@@ -25,7 +25,7 @@ export interface PostgresDatabase extends Database {
 const INT8 = 20;
 const INT8_ARRAY: number = 1016; // not in pg-types' TypeId list
 
-/** int8 as PGlite returns it: a number while exact, a bigint beyond ±2^53. */
+/** int8 as a number while exact, a bigint beyond ±2^53. */
 function parseInt8(text: string): number | bigint {
   const n = BigInt(text);
   return n < Number.MIN_SAFE_INTEGER || n > Number.MAX_SAFE_INTEGER ? n : Number(n);
@@ -93,6 +93,7 @@ async function borrow(pool: Pool, url: string): Promise<Borrowed> {
 
 function wrap(client: PoolClient): Queryable {
   return {
+    dialect: 'postgres',
     async query<Row>(sql: string, params: readonly SqlValue[] = []) {
       const result = await client.query(sql, [...params]);
       return { rows: result.rows as Row[] };
@@ -101,9 +102,16 @@ function wrap(client: PoolClient): Queryable {
 }
 
 /** BEGIN … COMMIT on `client`, ROLLBACK if `fn` throws; `onBroken` hears of a connection that could not roll back. */
-async function transactionOn<T>(client: PoolClient, fn: (tx: Queryable) => Promise<T>, onBroken: (err: Error) => void): Promise<T> {
+async function transactionOn<T>(
+  client: PoolClient,
+  fn: (tx: Queryable) => Promise<T>,
+  onBroken: (err: Error) => void,
+  options: TransactionOptions = {},
+): Promise<T> {
   await client.query('BEGIN');
   try {
+    // Relaxed: COMMIT returns before the WAL is flushed; a crash may lose it, never corrupt anything.
+    if (options.durability === 'relaxed') await client.query('SET LOCAL synchronous_commit = off');
     const result = await fn(wrap(client));
     await client.query('COMMIT');
     return result;
@@ -117,8 +125,9 @@ async function transactionOn<T>(client: PoolClient, fn: (tx: Queryable) => Promi
 /** A Database over one lent connection; closing it is the lender's business. */
 function onConnection(client: PoolClient, onBroken: (err: Error) => void): Database {
   return {
+    dialect: 'postgres',
     query: wrap(client).query,
-    transaction: (fn) => transactionOn(client, fn, onBroken),
+    transaction: (fn, options) => transactionOn(client, fn, onBroken, options),
     exec: async (sql) => {
       await client.query(sql);
     },
@@ -128,7 +137,8 @@ function onConnection(client: PoolClient, onBroken: (err: Error) => void): Datab
 
 /**
  * Opens a pool of connections to the PostgreSQL server at `url` (`postgres://` or
- * `postgresql://`) and checks that it accepts one. Values come back as PGlite returns them.
+ * `postgresql://`) and checks that it accepts one. Values come back typed as the store expects
+ * (int8 as a number while exact).
  * Throws CertboundError `ERR_CERTBOUND_DATABASE_UNAVAILABLE` when the server cannot be reached
  * or refuses the credentials.
  */
@@ -157,6 +167,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
 
   let ending: Promise<void> | undefined;
   return {
+    dialect: 'postgres',
     async query<Row>(sql: string, params: readonly SqlValue[] = []) {
       const { client, release } = await borrow(pool, url);
       try {
@@ -165,11 +176,11 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
         release();
       }
     },
-    async transaction(fn) {
+    async transaction(fn, options) {
       const { client, release } = await borrow(pool, url);
       let broken: Error | undefined;
       try {
-        return await transactionOn(client, fn, (err) => (broken = err));
+        return await transactionOn(client, fn, (err) => (broken = err), options);
       } finally {
         release(broken);
       }
