@@ -79,30 +79,35 @@ export async function platformCa(store: Store): Promise<CertificateAuthority> {
  */
 export async function initDataDir(store: Store, dir: string, extraSans: readonly SubjectAltName[] = []): Promise<InitResult> {
   const created: string[] = [];
-  let root = await store.getAuthority(PLATFORM_CA);
-  if (!root) {
-    const ca = await createRootCa({ commonName: 'certbound platform root CA' });
-    await store.addAuthority({ id: PLATFORM_CA, partnerId: null, certPem: ca.certPem, fingerprint: certificateFingerprint(new X509Certificate(ca.certPem).raw), keyPkcs8: ca.keyPkcs8 });
-    root = (await store.getAuthority(PLATFORM_CA))!;
-    created.push('platform root CA');
-  }
-  const sans = [...DEFAULT_SANS, ...extraSans];
-  let tls: TlsCredential | null = await store.getTlsCredential(TOKEN_SERVICE_TLS);
-  if (!tls || !covers(tls.certPem, sans)) {
-    const leaf = await issueCertificate({ certPem: root.certPem, keyPkcs8: root.keyPkcs8! }, {
-      subject: 'CN=certbound token service',
-      // A re-issue adds the new names to the old ones: clients may still reach the service by those.
-      sans: distinctSans([...sans, ...(tls ? sansOf(tls.certPem) : [])]),
-      usage: 'server',
-    });
-    await store.putTlsCredential({ name: TOKEN_SERVICE_TLS, certPem: leaf.certPem, keyPkcs8: leaf.keyPkcs8! });
-    tls = (await store.getTlsCredential(TOKEN_SERVICE_TLS))!;
-    created.push('token service TLS certificate');
-  }
-  if ((await store.listSigningKeys()).length === 0) {
-    await store.addSigningKey(await generateSigningKey());
-    created.push('ES256 signing key');
-  }
+  // One transaction: of two processes initialising one fresh store at once, the second sees
+  // what the first made (one platform CA, one signing key) instead of racing it.
+  const { root, tls } = await store.transaction(async (tx) => {
+    let root = await tx.getAuthority(PLATFORM_CA);
+    if (!root) {
+      const ca = await createRootCa({ commonName: 'certbound platform root CA' });
+      await tx.addAuthority({ id: PLATFORM_CA, partnerId: null, certPem: ca.certPem, fingerprint: certificateFingerprint(new X509Certificate(ca.certPem).raw), keyPkcs8: ca.keyPkcs8 });
+      root = (await tx.getAuthority(PLATFORM_CA))!;
+      created.push('platform root CA');
+    }
+    const sans = [...DEFAULT_SANS, ...extraSans];
+    let tls: TlsCredential | null = await tx.getTlsCredential(TOKEN_SERVICE_TLS);
+    if (!tls || !covers(tls.certPem, sans)) {
+      const leaf = await issueCertificate({ certPem: root.certPem, keyPkcs8: root.keyPkcs8! }, {
+        subject: 'CN=certbound token service',
+        // A re-issue adds the new names to the old ones: clients may still reach the service by those.
+        sans: distinctSans([...sans, ...(tls ? sansOf(tls.certPem) : [])]),
+        usage: 'server',
+      });
+      await tx.putTlsCredential({ name: TOKEN_SERVICE_TLS, certPem: leaf.certPem, keyPkcs8: leaf.keyPkcs8! });
+      tls = (await tx.getTlsCredential(TOKEN_SERVICE_TLS))!;
+      created.push('token service TLS certificate');
+    }
+    if ((await tx.listSigningKeys()).length === 0) {
+      await tx.addSigningKey(await generateSigningKey());
+      created.push('ES256 signing key');
+    }
+    return { root, tls };
+  });
   const files = dataDirFiles(dir);
   await writeFile(files.caCert, root.certPem, { mode: 0o644 });
   await writeFile(files.tlsCert, tls.certPem, { mode: 0o644 });

@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, realpathSync } from 'node:fs';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Database, Queryable, SqlValue, TransactionOptions } from '../database.ts';
 import { toDatabaseError } from './errors.ts';
@@ -26,13 +26,8 @@ function tightenCompanions(path: string): void {
   }
 }
 
-/**
- * Opens (creating if needed) the embedded SQLite database file at `path` — mode 0600, WAL
- * journal, `synchronous=FULL` (a commit is on disk before a client hears of it), foreign keys
- * on — as a Database speaking the store's PostgreSQL-style SQL (see values.ts). One
- * connection: a transaction holds it, and other queries wait until it ends.
- */
-export async function openSqlite(path: string, options: SqliteOptions = {}): Promise<Database> {
+/** One connection to the database file: a transaction holds it, and other queries wait until it ends. */
+function connect(path: string, options: SqliteOptions): Database {
   privateFile(path);
   let db: DatabaseSync;
   try {
@@ -111,6 +106,41 @@ export async function openSqlite(path: string, options: SqliteOptions = {}): Pro
       statements.clear();
       if (db.isOpen) db.close();
       tightenCompanions(path);
+    },
+  };
+}
+
+/** Open connections by database file: every store of one process on a file shares one. */
+const connections = new Map<string, { readonly db: Database; refs: number }>();
+
+/**
+ * Opens (creating if needed) the embedded SQLite database file at `path` — mode 0600, WAL
+ * journal, `synchronous=FULL` (a commit is on disk before a client hears of it), foreign keys
+ * on — as a Database speaking the store's PostgreSQL-style SQL (see values.ts). Stores of one
+ * process on one file share its connection, so their transactions queue behind each other
+ * instead of one blocking the event loop on the other's lock; each close() releases one use.
+ */
+export async function openSqlite(path: string, options: SqliteOptions = {}): Promise<Database> {
+  privateFile(path);
+  const key = realpathSync(path);
+  let entry = connections.get(key);
+  if (entry === undefined) {
+    entry = { db: connect(key, options), refs: 0 };
+    connections.set(key, entry);
+  }
+  entry.refs += 1;
+  const shared = entry;
+  let closed = false;
+  return {
+    ...shared.db,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      shared.refs -= 1;
+      if (shared.refs === 0) {
+        connections.delete(key);
+        await shared.db.close();
+      }
     },
   };
 }
