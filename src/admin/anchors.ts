@@ -80,7 +80,7 @@ function chainsWithin(cert: X509Certificate, issuers: readonly X509Certificate[]
 }
 
 /**
- * A CA's subject folded as loosely as any relying party might compare names (OpenSSL's
+ * A CA's subject folded as loosely as a relying party might ever compare names (OpenSSL's
  * canonical form lower-cases and collapses white space across string types; RFC 4518 folds
  * case and compatibility forms): two anchors with the same key here are look-alikes.
  */

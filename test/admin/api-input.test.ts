@@ -7,12 +7,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { addAdminCertificate } from '../../src/admin/admins.ts';
 import { adminErrorReply } from '../../src/admin/api-errors.ts';
-import { startAdminApi, type AdminApi } from '../../src/admin/api.ts';
-import { TOKEN_SERVICE_TLS } from '../../src/admin/init.ts';
-import { pkcs8ToPem } from '../../src/pki/keys.ts';
+import { type AdminApi } from '../../src/admin/api.ts';
 import { isDatabaseError, loggableError } from '../../src/storage/database-error.ts';
 import { send, type Response, type TlsIdentity } from '../helpers/https.ts';
-import { startWorld, type Harness } from '../helpers/world.ts';
+import { startHarnessAdminApi, startWorld, type Harness } from '../helpers/world.ts';
 
 let world: Harness;
 let api: AdminApi;
@@ -21,14 +19,7 @@ let admin: TlsIdentity;
 
 before(async () => {
   world = await startWorld();
-  const tls = (await world.store.getTlsCredential(TOKEN_SERVICE_TLS))!;
-  api = await startAdminApi({
-    store: world.store,
-    port: 0,
-    tls: { cert: tls.certPem, key: pkcs8ToPem(tls.keyPkcs8) },
-    onChange: () => world.service.reload(),
-    logger: false,
-  });
+  api = await startHarnessAdminApi(world);
   ca = await readFile(join(world.dir, 'ca.pem'), 'utf8');
   const issued = await addAdminCertificate(world.store, 'dora');
   admin = { cert: issued.cert_pem, key: issued.key_pem! };

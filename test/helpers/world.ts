@@ -11,6 +11,8 @@ import { openStore } from '../../src/storage/open.ts';
 import type { Store } from '../../src/storage/store.ts';
 import type { WorldManifest } from './build-world.ts';
 import { buildWorld } from './build-world.ts';
+import { startAdminApi, type AdminApi, type AdminApiOptions } from '../../src/admin/api.ts';
+import { TOKEN_SERVICE_TLS } from '../../src/admin/init.ts';
 
 export { API } from './build-world.ts';
 
@@ -117,3 +119,20 @@ export async function startWorld(options: Partial<Omit<TokenServiceOptions, 'sto
     },
   };
 }
+
+/**
+ * The admin API on a harness's store, with the token service's own TLS credential, applying
+ * every change to the running service; port 0, no logger unless `options` says otherwise.
+ */
+export async function startHarnessAdminApi(h: Harness, options: Partial<Omit<AdminApiOptions, 'store' | 'tls'>> = {}): Promise<AdminApi> {
+  const tls = (await h.store.getTlsCredential(TOKEN_SERVICE_TLS))!;
+  return startAdminApi({
+    port: 0,
+    onChange: () => h.service.reload(),
+    logger: false,
+    ...options,
+    store: h.store,
+    tls: { cert: tls.certPem, key: pkcs8ToPem(tls.keyPkcs8) },
+  });
+}
+

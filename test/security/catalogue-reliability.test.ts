@@ -10,13 +10,13 @@ import { pino } from 'pino';
 import { initDataDir } from '../../src/admin/init.ts';
 import { withGuard } from '../../src/resource/adapters/node.ts';
 import { createGuard } from '../../src/resource/guard.ts';
-import { startTokenService, type TokenService } from '../../src/server/service.ts';
+import { startTokenService } from '../../src/server/service.ts';
 import { generateSigningKey } from '../../src/server/signing-keys.ts';
 import { openStore } from '../../src/storage/open.ts';
 import { startApi } from '../helpers/api.ts';
 import { jwtHeader, jwtPayload, send } from '../helpers/https.ts';
 import { API, credentials, type Credentials } from '../helpers/world.ts';
-import { site } from './site.ts';
+import { site, tokenAt, tokenFrom } from './site.ts';
 
 let a: Credentials;
 let ca: string;
@@ -25,13 +25,6 @@ before(async () => {
   ca = a.ca;
 });
 
-const tokenAt = (service: TokenService, identity: Credentials = a, clientId = 'acme-a') =>
-  send(`${service.issuer}/token`, { ca, identity, form: { grant_type: 'client_credentials', client_id: clientId } });
-async function tokenFrom(service: TokenService): Promise<string> {
-  const res = await tokenAt(service);
-  assert.equal(res.status, 200, res.text);
-  return String(res.json?.['access_token']);
-}
 
 describe('catalogue ST-06, REL-03, REL-04: signing keys with two instances on one store', () => {
   test('ST-06: two instances initialising one fresh store at the same time create exactly one active signing key', async () => {

@@ -9,7 +9,7 @@ import { openStore } from '../../src/storage/open.ts';
 import { startApi } from '../helpers/api.ts';
 import { jwtHeader, jwtPayload, send, type Response } from '../helpers/https.ts';
 import { API, credentials, type Credentials } from '../helpers/world.ts';
-import { site, type Site } from './site.ts';
+import { site, tokenAt, tokenFrom, type Site } from './site.ts';
 
 const UNAVAILABLE_BODY = '{"error":"temporarily_unavailable"}';
 
@@ -21,13 +21,6 @@ before(async () => {
   ca = a.ca;
 });
 
-const tokenAt = (service: TokenService, identity: Credentials = a, clientId = 'acme-a') =>
-  send(`${service.issuer}/token`, { ca, identity, form: { grant_type: 'client_credentials', client_id: clientId } });
-async function tokenFrom(service: TokenService): Promise<string> {
-  const res = await tokenAt(service);
-  assert.equal(res.status, 200, res.text);
-  return String(res.json?.['access_token']);
-}
 const introspectAt = (service: TokenService, token: string) => send(`${service.issuer}/introspect`, { ca, identity: rs, form: { client_id: 'acme-rs', token } });
 const revokeAt = (service: TokenService, token: string) => send(`${service.issuer}/revoke`, { ca, identity: a, form: { client_id: 'acme-a', token } });
 

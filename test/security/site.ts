@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { startTokenService, type TokenService, type TokenServiceOptions } from '../../src/server/service.ts';
 import { openStore } from '../../src/storage/open.ts';
 import type { Store } from '../../src/storage/store.ts';
-import { world } from '../helpers/world.ts';
+import assert from 'node:assert/strict';
+import { send, type Response } from '../helpers/https.ts';
+import { credentials, world } from '../helpers/world.ts';
 
 /** How the test wants the store to behave right now. */
 export type StoreMode = 'up' | 'down' | 'hung';
@@ -60,4 +62,17 @@ export async function site(): Promise<Site> {
   };
   await s.start();
   return s;
+}
+
+/** POST /token at `service` as the world's client acme-a, with its certificate. */
+export async function tokenAt(service: TokenService): Promise<Response> {
+  const a = await credentials('acme-a');
+  return send(`${service.issuer}/token`, { ca: a.ca, identity: a, form: { grant_type: 'client_credentials', client_id: 'acme-a' } });
+}
+
+/** An access token acme-a gets from `service`, which must issue one (200). */
+export async function tokenFrom(service: TokenService): Promise<string> {
+  const res = await tokenAt(service);
+  assert.equal(res.status, 200, res.text);
+  return String(res.json?.['access_token']);
 }

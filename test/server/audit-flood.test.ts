@@ -9,17 +9,15 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { addAdminCertificate } from '../../src/admin/admins.ts';
-import { startAdminApi, type AdminApi } from '../../src/admin/api.ts';
+import { type AdminApi } from '../../src/admin/api.ts';
 import { setClientStatus } from '../../src/admin/client-lifecycle.ts';
-import { TOKEN_SERVICE_TLS } from '../../src/admin/init.ts';
 import { setPartnerStatus } from '../../src/admin/partners.ts';
 import type { AuditEvent, StoredAuditEvent } from '../../src/core/model.ts';
-import { pkcs8ToPem } from '../../src/pki/keys.ts';
 import { createAuditLog, type AuditLog } from '../../src/server/audit.ts';
 import type { Store } from '../../src/storage/store.ts';
 import { send, type Response } from '../helpers/https.ts';
 import { capturedLogger } from '../helpers/log.ts';
-import { API, credentials, secret, startWorld, type Credentials, type Harness } from '../helpers/world.ts';
+import { API, credentials, secret, startHarnessAdminApi, startWorld, type Credentials, type Harness } from '../helpers/world.ts';
 
 let h: Harness;
 let a: Credentials;
@@ -294,16 +292,7 @@ describe('a client certificate with a forged signature', () => {
 describe('the admin API: refusals and refused handshakes go through the buffered, aggregated path', () => {
   let api: AdminApi;
   before(async () => {
-    const tls = (await h.store.getTlsCredential(TOKEN_SERVICE_TLS))!;
-    api = await startAdminApi({
-      store: h.store,
-      port: 0,
-      tls: { cert: tls.certPem, key: pkcs8ToPem(tls.keyPkcs8) },
-      onChange: () => h.service.reload(),
-      logger: log.logger,
-      audit: trail,
-      metrics: h.service.metrics,
-    });
+    api = await startHarnessAdminApi(h, { logger: log.logger, audit: trail, metrics: h.service.metrics });
   });
   after(() => api.close());
 

@@ -8,16 +8,14 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
 import { addAdminCertificate } from '../../src/admin/admins.ts';
-import { startAdminApi, type AdminApi } from '../../src/admin/api.ts';
-import { TOKEN_SERVICE_TLS } from '../../src/admin/init.ts';
-import { pkcs8ToPem } from '../../src/pki/keys.ts';
+import { type AdminApi } from '../../src/admin/api.ts';
 import { TLS_POLICY as resourceTlsPolicy } from '../../src/resource/index.ts';
 import { TLS_POLICY } from '../../src/transport/tls-policy.ts';
 import { ADMIN_API_LIMITS, TOKEN_SERVICE_LIMITS } from '../../src/server/listener-limits.ts';
 import { startMetricsListener, type MetricsListener } from '../../src/server/metrics-listener.ts';
 import { send, type TlsIdentity } from '../helpers/https.ts';
 import { run } from '../helpers/run.ts';
-import { credentials, startWorld, type Credentials, type Harness } from '../helpers/world.ts';
+import { credentials, startHarnessAdminApi, startWorld, type Credentials, type Harness } from '../helpers/world.ts';
 import { opensslDir, type OpensslDir } from '../pki/openssl.ts';
 
 /** Small enough that a sweep happens within the test, large enough for a loaded 2-core machine to finish honest requests. */
@@ -35,15 +33,7 @@ let ossl: OpensslDir;
 before(async () => {
   h = await startWorld({ limits: FAST });
   a = await credentials('acme-a');
-  const tls = (await h.store.getTlsCredential(TOKEN_SERVICE_TLS))!;
-  api = await startAdminApi({
-    store: h.store,
-    port: 0,
-    tls: { cert: tls.certPem, key: pkcs8ToPem(tls.keyPkcs8) },
-    onChange: () => h.service.reload(),
-    logger: false,
-    limits: { ...FAST, maxConnections: 3 },
-  });
+  api = await startHarnessAdminApi(h, { limits: { ...FAST, maxConnections: 3 } });
   const issued = await addAdminCertificate(h.store, 'carol');
   admin = { cert: issued.cert_pem, key: issued.key_pem! };
   metrics = await startMetricsListener({ registry: h.service.metrics.registry, port: 0 });

@@ -148,24 +148,40 @@ describe('RFC 8705 §7.4 / RFC 5280 §6.1: path confusion through a partner\'s i
   });
 });
 
-/** One keep-alive TLS connection with a client certificate; every request reports the local port it went out on. */
-function keepAliveClient(identity: { cert: string; key: string }, ca: string) {
+/**
+ * Runs `steps` with a function that asks for a token for `clientId` over one keep-alive TLS
+ * connection presenting `identity`, checking that every answer came over that same connection.
+ */
+async function onOneConnection(
+  url: string,
+  ca: string,
+  identity: { cert: string; key: string },
+  clientId: string,
+  steps: (token: () => Promise<Response>) => Promise<void>,
+): Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1, cert: identity.cert, key: identity.key, ca });
-  const post = (url: string, form: Record<string, string>) =>
-    new Promise<Response & { localPort: number | undefined }>((resolve, reject) => {
-      const target = new URL(url);
-      const body = formBody(form);
+  const target = new URL(url);
+  const body = formBody({ grant_type: 'client_credentials', client_id: clientId });
+  let port: number | undefined;
+  const token = () =>
+    new Promise<Response>((resolve, reject) => {
       const req = request(
         { host: '127.0.0.1', servername: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { host: target.host, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
         (res) => {
-          const localPort = res.socket.localPort;
-          collect(res).then((r) => resolve({ ...r, localPort }), reject);
+          const local = res.socket.localPort;
+          port ??= local;
+          if (local !== port) reject(new assert.AssertionError({ message: 'every request goes over the same connection', actual: local, expected: port }));
+          else collect(res).then(resolve, reject);
         },
       );
       req.on('error', reject);
       req.end(body);
     });
-  return { post, close: () => agent.destroy() };
+  try {
+    await steps(token);
+  } finally {
+    agent.destroy();
+  }
 }
 
 describe('a connection\'s verdict follows the registry: the next request on an open connection is judged by the trust in force', () => {
@@ -178,91 +194,66 @@ describe('a connection\'s verdict follows the registry: the next request on an o
   });
   after(() => h.close());
 
-  test('connected while its partner was disabled: 401; after partner enable, the same connection gets a token', async () => {
-    const root = await forgeCa('CN=sleepy own root', undefined, { days: [-60, 3650] });
-    await addPartner(h.store, 'sleepy', { caPem: root.certPem });
-    await registerClient(h.store, { id: 'sleepy-a', partnerId: 'sleepy', subject: { kind: 'subject_dn', value: 'CN=sleepy-a' } });
-    await setPartnerStatus(h.store, 'sleepy', 'disabled');
+  /** A partner with an imported root of its own and one client `<id>-a` with subject `CN=<id>-a`. */
+  async function partnerWithClient(id: string): Promise<Forged> {
+    const root = await forgeCa(`CN=${id} own root`, undefined, { days: [-60, 3650] });
+    await addPartner(h.store, id, { caPem: root.certPem });
+    await registerClient(h.store, { id: `${id}-a`, partnerId: id, subject: { kind: 'subject_dn', value: `CN=${id}-a` } });
+    return root;
+  }
+
+  async function setStatus(partner: string, status: 'active' | 'disabled'): Promise<void> {
+    await setPartnerStatus(h.store, partner, status);
     await h.service.reload();
-    const client = keepAliveClient(chain(await forge({ subject: 'CN=sleepy-a', issuer: root })), platformCa);
-    try {
-      const form = { grant_type: 'client_credentials', client_id: 'sleepy-a' };
-      const refused = await client.post(`${h.issuer}/token`, form);
-      assertInvalidClient(refused);
-      await setPartnerStatus(h.store, 'sleepy', 'active');
-      await h.service.reload();
-      const granted = await client.post(`${h.issuer}/token`, form);
-      assert.equal(granted.localPort, refused.localPort, 'the same connection');
+  }
+
+  test('connected while its partner was disabled: 401; after partner enable, the same connection gets a token, and 401 again after disable', async () => {
+    const root = await partnerWithClient('sleepy');
+    await setStatus('sleepy', 'disabled');
+    await onOneConnection(`${h.issuer}/token`, platformCa, chain(await forge({ subject: 'CN=sleepy-a', issuer: root })), 'sleepy-a', async (token) => {
+      assertInvalidClient(await token());
+      await setStatus('sleepy', 'active');
+      const granted = await token();
       assert.equal(granted.status, 200, granted.text);
-      await setPartnerStatus(h.store, 'sleepy', 'disabled');
-      await h.service.reload();
-      const again = await client.post(`${h.issuer}/token`, form);
-      assert.equal(again.localPort, refused.localPort, 'the same connection');
-      assertInvalidClient(again);
-    } finally {
-      client.close();
-    }
+      await setStatus('sleepy', 'disabled');
+      assertInvalidClient(await token());
+    });
   });
 
   test('connected before its CA was imported: 401; after partner trust --add-ca, the same connection gets a token', async () => {
-    const first = await forgeCa('CN=newco first root', undefined, { days: [-60, 3650] });
-    const second = await forgeCa('CN=newco second root', undefined, { days: [-60, 3650] });
-    await addPartner(h.store, 'newco', { caPem: first.certPem });
-    await registerClient(h.store, { id: 'newco-a', partnerId: 'newco', subject: { kind: 'subject_dn', value: 'CN=newco-a' } });
+    await partnerWithClient('newco');
     await h.service.reload();
-    const client = keepAliveClient(chain(await forge({ subject: 'CN=newco-a', issuer: second })), platformCa);
-    try {
-      const form = { grant_type: 'client_credentials', client_id: 'newco-a' };
-      const refused = await client.post(`${h.issuer}/token`, form);
-      assertInvalidClient(refused);
+    const second = await forgeCa('CN=newco second root', undefined, { days: [-60, 3650] });
+    await onOneConnection(`${h.issuer}/token`, platformCa, chain(await forge({ subject: 'CN=newco-a', issuer: second })), 'newco-a', async (token) => {
+      assertInvalidClient(await token());
       await importAnchors(h.store, 'newco', second.certPem);
       await h.service.reload();
-      const granted = await client.post(`${h.issuer}/token`, form);
-      assert.equal(granted.localPort, refused.localPort, 'the same connection');
+      const granted = await token();
       assert.equal(granted.status, 200, granted.text);
-    } finally {
-      client.close();
-    }
+    });
   });
 
   test('a stale verdict other than issuer-unknown stands: a chain OpenSSL refused for its purpose stays 401 on the same connection after partner enable', async () => {
-    const root = await forgeCa('CN=purposeful own root', undefined, { days: [-60, 3650] });
-    await addPartner(h.store, 'purposeful', { caPem: root.certPem });
-    await registerClient(h.store, { id: 'purposeful-a', partnerId: 'purposeful', subject: { kind: 'subject_dn', value: 'CN=purposeful-a' } });
-    await setPartnerStatus(h.store, 'purposeful', 'disabled');
-    await h.service.reload();
+    const root = await partnerWithClient('purposeful');
+    await setStatus('purposeful', 'disabled');
     const webOnly = await forgeCa('CN=purposeful web', root, { extKeyUsage: ['1.3.6.1.5.5.7.3.1'] });
-    const client = keepAliveClient(chain(await forge({ subject: 'CN=purposeful-a', issuer: webOnly }), webOnly), platformCa);
-    try {
-      const form = { grant_type: 'client_credentials', client_id: 'purposeful-a' };
-      const before = await client.post(`${h.issuer}/token`, form);
-      assertInvalidClient(before);
-      await setPartnerStatus(h.store, 'purposeful', 'active');
-      await h.service.reload();
-      const after = await client.post(`${h.issuer}/token`, form);
-      assert.equal(after.localPort, before.localPort, 'the same connection');
-      assertInvalidClient(after);
-    } finally {
-      client.close();
-    }
+    await onOneConnection(`${h.issuer}/token`, platformCa, chain(await forge({ subject: 'CN=purposeful-a', issuer: webOnly }), webOnly), 'purposeful-a', async (token) => {
+      assertInvalidClient(await token());
+      await setStatus('purposeful', 'active');
+      assertInvalidClient(await token());
+    });
   });
 
   test('a stale verdict is no licence: a certificate from a CA that was never imported stays 401 after an unrelated change', async () => {
     const stranger = await forgeCa('CN=stranger root', undefined, { days: [-60, 3650] });
-    const client = keepAliveClient(chain(await forge({ subject: 'CN=acme-a,O=acme', issuer: stranger })), platformCa);
-    try {
-      const form = { grant_type: 'client_credentials', client_id: 'acme-a' };
-      const before = await client.post(`${h.issuer}/token`, form);
-      assertInvalidClient(before);
-      await setPartnerStatus(h.store, 'globex', 'disabled');
-      await h.service.reload();
-      const after = await client.post(`${h.issuer}/token`, form);
-      assert.equal(after.localPort, before.localPort, 'the same connection');
-      assertInvalidClient(after);
-    } finally {
-      client.close();
-      await setPartnerStatus(h.store, 'globex', 'active');
-      await h.service.reload();
-    }
+    await onOneConnection(`${h.issuer}/token`, platformCa, chain(await forge({ subject: 'CN=acme-a,O=acme', issuer: stranger })), 'acme-a', async (token) => {
+      assertInvalidClient(await token());
+      await setStatus('globex', 'disabled');
+      try {
+        assertInvalidClient(await token());
+      } finally {
+        await setStatus('globex', 'active');
+      }
+    });
   });
 });
