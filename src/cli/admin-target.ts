@@ -9,7 +9,7 @@ import type { KeyEncryptionKey } from '../core/key-wrap.ts';
 import { readServeLock } from '../storage/lock.ts';
 import { openStore, redactDatabaseUrl } from '../storage/open.ts';
 import type { Store } from '../storage/store.ts';
-import { createAdminClient, type AdminIdentity } from './admin-client.ts';
+import type { AdminIdentity } from './admin-client.ts';
 import { UsageError, withStore } from './context.ts';
 
 /** Runs an admin operation by id and returns its JSON result. */
@@ -120,6 +120,8 @@ export async function withAdmin<T>(target: AdminTargetOptions, fn: (invoke: Invo
   }
   const remote = target.adminUrl !== undefined ? await explicitTarget(target, target.adminUrl) : await servingTarget(target);
   if (remote) {
+    // Loaded only when a service is there to talk to: the HTTP client is most of a command's start-up.
+    const { createAdminClient } = await import('./admin-client.ts');
     const client = createAdminClient(remote.url, remote.identity);
     try {
       return await fn((id, input = {}) => client.invoke(operation(id), input));

@@ -1,11 +1,23 @@
-import { randomBytes, sign } from 'node:crypto';
+import { randomFillSync, sign } from 'node:crypto';
 import { jwtVerify, type JWTPayload, type JWK } from 'jose';
 import { ACCESS_TOKEN_TYPE, type AccessTokenClaims } from '../core/access-token.ts';
 import type { LoadedSigningKey } from './signing-keys.ts';
 
-/** A fresh token identifier: 128 random bits. */
+// Each call to the CSPRNG costs ~5 µs on this path, whatever its size: draw 4 KiB at a time and
+// hand out 16 bytes of it per token, each used once (what crypto.randomUUID does internally).
+const JTI_BYTES = 16;
+const pool = Buffer.alloc(256 * JTI_BYTES);
+let poolOffset = pool.length;
+
+/** A fresh token identifier: 128 random bits from the CSPRNG, never reused. */
 export function newJti(): string {
-  return randomBytes(16).toString('base64url');
+  if (poolOffset === pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const jti = pool.toString('base64url', poolOffset, poolOffset + JTI_BYTES);
+  poolOffset += JTI_BYTES;
+  return jti;
 }
 
 /**

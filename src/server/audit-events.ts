@@ -1,5 +1,5 @@
 import type { TLSSocket } from 'node:tls';
-import type { FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import type { AccessTokenClaims } from '../core/access-token.ts';
 import { parseBasicAuthorization } from '../core/auth-header.ts';
 import { InvalidClient, type OAuthError } from '../core/errors.ts';
@@ -161,18 +161,19 @@ export function denialEventOf(
 }
 
 /**
- * The audit event of a request the error handler answers with `error`, or null when it is not
- * audited (see denialEventOf). Never throws: the error response must go out whatever happens here.
+ * The audit event of a request to `path` answered with `error`, or null when it is not audited
+ * (see denialEventOf). Never throws: the error response must go out whatever happens here.
  */
 export function deniedRequestEvent(
-  request: FastifyRequest,
+  request: IncomingMessage,
+  path: string,
   error: OAuthError,
   attempt: AuditAttempt | undefined,
   registry: Registry,
   at: Date,
 ): AuditEvent | null {
   try {
-    const event = denialEventOf(request.method, request.routeOptions.url, attempt);
+    const event = denialEventOf(request.method ?? '', path, attempt);
     if (event === null) return null;
     return deniedEvent({
       at,
@@ -180,9 +181,9 @@ export function deniedRequestEvent(
       error,
       params: attempt?.params,
       authorization: request.headers.authorization,
-      certificate: peerCertificate(request.raw.socket as TLSSocket),
+      certificate: peerCertificate(request.socket as TLSSocket),
       registry,
-      peer: request.ip,
+      peer: request.socket.remoteAddress ?? 'unknown',
     });
   } catch {
     return null;

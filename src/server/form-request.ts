@@ -1,4 +1,5 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyReply } from 'fastify';
 import { InvalidRequest } from '../core/errors.ts';
 import { parseForm, type FormParams } from '../core/form.ts';
 
@@ -23,20 +24,18 @@ export function headerCount(rawHeaders: readonly string[], name: string): number
  * bodies that are not UTF-8.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
  */
-export function formOf(request: FastifyRequest): FormParams {
+export function formOf(request: IncomingMessage, body: Buffer): FormParams {
   // Node keeps the first of repeated Content-Type headers; an ambiguous body type is refused instead.
-  if (headerCount(request.raw.rawHeaders, 'content-type') > 1) throw new InvalidRequest('more than one Content-Type header');
+  if (headerCount(request.rawHeaders, 'content-type') > 1) throw new InvalidRequest('more than one Content-Type header');
   const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== FORM) throw new InvalidRequest(`the body must be ${FORM}`);
   // Credentials in a URL end up in logs (RFC 6750 §5.3): parameters belong in the body only.
-  if (request.url.includes('?')) throw new InvalidRequest('parameters must not be sent in the query string');
-  let text = '';
-  if (Buffer.isBuffer(request.body)) {
-    try {
-      text = UTF8.decode(request.body);
-    } catch {
-      throw new InvalidRequest('the body is not valid UTF-8');
-    }
+  if (request.url?.includes('?')) throw new InvalidRequest('parameters must not be sent in the query string');
+  let text: string;
+  try {
+    text = UTF8.decode(body);
+  } catch {
+    throw new InvalidRequest('the body is not valid UTF-8');
   }
   return parseForm(text, REPEATABLE);
 }

@@ -1,17 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Server as HttpsServer } from 'node:https';
+import { createServer, type Server as HttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { InvalidClient, InvalidRequest, OAuthError, toOAuthError, UnsupportedGrantType } from '../core/errors.ts';
+import { InvalidRequest, UnsupportedGrantType } from '../core/errors.ts';
 import { single, type FormParams } from '../core/form.ts';
-import { basicChallenge } from '../core/www-authenticate.ts';
 import { acceptedSocket, bytesReceived, peerCertificate } from '../transport/tls.ts';
 import { TLS_POLICY } from '../transport/tls-policy.ts';
 import { loggableError } from '../storage/database-error.ts';
 import type { Store } from '../storage/store.ts';
 import { newJti, signAccessToken, type KeySet } from './access-tokens.ts';
-import { deniedRequestEvent, tokenIssuedEvent, tokenRevokedEvent, type AuditAttempt } from './audit-events.ts';
+import { tokenIssuedEvent, tokenRevokedEvent } from './audit-events.ts';
 import type { AuditLog } from './audit.ts';
 import { authenticateClient, type AuthenticatedClient } from './client-auth.ts';
 import { clientCredentialsClaims } from './client-credentials.ts';
@@ -19,7 +18,8 @@ import { registerCrlRoute } from './crl-route.ts';
 import { introspect } from './introspection.ts';
 import { revoke } from './revocation.ts';
 import { clientErrorHandler, type ClientErrorHook } from './client-error.ts';
-import { formOf, headerCount, noStore } from './form-request.ts';
+import { headerCount, noStore } from './form-request.ts';
+import { asOAuthError, createOAuthRoutes, type OAuthAnswer, type OAuthHandler, type OAuthRequest } from './oauth-routes.ts';
 import { authorizationServerMetadata, ENDPOINTS } from './metadata.ts';
 import { httpServerLimits, listenerLimits, TOKEN_SERVICE_LIMITS, type ListenerLimits } from './listener-limits.ts';
 import { createMetrics, type ServiceMetrics } from './metrics.ts';
@@ -55,7 +55,6 @@ export interface AppOptions {
 }
 
 const BODY_LIMIT = 64 * 1024;
-const OTHER_METHODS = ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
 /**
  * Builds the token service's Fastify app on `node:https`, asking every client for a
@@ -69,22 +68,34 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
   const limits = listenerLimits(TOKEN_SERVICE_LIMITS, options.limits);
   const now = options.now ?? (() => new Date());
   const { audit } = options;
-  // What the error handler may learn of a failed request: its form, and whether its client authenticated.
-  const attempts = new WeakMap<FastifyRequest, AuditAttempt>();
-  const form = (request: FastifyRequest): FormParams => {
-    const params = formOf(request);
-    if (audit) attempts.set(request, { params, authenticated: false });
-    return params;
+  const tlsOptions = {
+    ...options.https,
+    requestCert: true,
+    rejectUnauthorized: false,
+    ...TLS_POLICY,
+    // Also bounds what a slow or idle peer can hold (slowloris, idle keep-alive floods).
+    ...httpServerLimits(limits),
   };
+  const oauth = createOAuthRoutes({
+    handlers: new Map<string, OAuthHandler>([
+      [ENDPOINTS.token, (request) => token(request)],
+      [ENDPOINTS.introspection, (request) => introspection(request)],
+      [ENDPOINTS.revocation, (request) => revocation(request)],
+    ]),
+    bodyLimit: BODY_LIMIT,
+    audit,
+    metrics,
+    logger: options.logger || undefined,
+    registry: () => state.registry,
+    issuer: () => state.issuer,
+    now,
+  });
   const app = Fastify<HttpsServer, IncomingMessage, ServerResponse, FastifyBaseLogger>({
-    https: {
-      ...options.https,
-      requestCert: true,
-      rejectUnauthorized: false,
-      ...TLS_POLICY,
-      // Also bounds what a slow or idle peer can hold (slowloris, idle keep-alive floods).
-      ...httpServerLimits(limits),
-    },
+    // The OAuth endpoints answer ahead of the framework (see oauth-routes); it serves the rest.
+    serverFactory: (handler) =>
+      createServer(tlsOptions, (req, res) => {
+        if (!oauth.handle(req, res)) handler(req, res);
+      }),
     ...(options.logger ? { loggerInstance: options.logger } : {}),
     // Fastify answers a malformed URL itself, in its own shape naming itself: keep every answer an OAuth error.
     frameworkErrors: (_err, _request, reply) => noStore(reply).code(400).send(new InvalidRequest('malformed request URL').toJSON()),
@@ -99,6 +110,7 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
     return503OnClosing: true,
   });
   app.server.maxConnections = limits.maxConnections;
+  app.addHook('preClose', async () => oauth.close());
 
   // Per connection, what its handshake was: the registry generation it was judged under (see
   // client-auth's stale verdicts) and how many bytes the client sent for it (its chain's size).
@@ -121,41 +133,29 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
+  // The framework's routes are not OAuth endpoints: their failures are counted, not audited.
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    let oauth: OAuthError;
-    if (err instanceof OAuthError) oauth = err;
-    else if (err.statusCode === 413) oauth = new OAuthError('invalid_request', 413, 'request body too large');
-    else if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) oauth = new InvalidRequest();
-    else oauth = toOAuthError(err);
-    if (oauth.status >= 500) request.log.error(loggableError(err), 'request failed');
-    else if (oauth instanceof InvalidClient && !audit) request.log.info({ reason: oauth.reason }, 'client authentication failed');
-    const denied = audit ? deniedRequestEvent(request, oauth, attempts.get(request), state.registry, now()) : null;
-    // A peer that never authenticated is counted per address and reason, not given a row per attempt.
-    if (denied && attempts.get(request)?.authenticated) audit?.record(denied);
-    else if (denied) audit?.recordUnauthenticated(denied, request.ip);
-    metrics.errors.inc({ endpoint: request.routeOptions.url ?? 'unknown', error: oauth.error });
-    noStore(reply).code(oauth.status);
-    if (oauth instanceof InvalidClient) reply.header('www-authenticate', basicChallenge(state.issuer));
-    if (oauth.status === 503) reply.header('retry-after', '5');
-    return reply.send(oauth.toJSON());
+    const failure = asOAuthError(err);
+    if (failure.status >= 500) request.log.error(loggableError(err), 'request failed');
+    metrics.errors.inc({ endpoint: request.routeOptions.url ?? 'unknown', error: failure.error });
+    return noStore(reply).code(failure.status).send(failure.toJSON());
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not_found', error_description: 'no such endpoint' }));
 
-  const authenticate = (request: FastifyRequest, params: FormParams): AuthenticatedClient => {
+  const authenticate = (request: OAuthRequest, params: FormParams): AuthenticatedClient => {
     // Node keeps only the first of repeated Authorization headers; refuse the ambiguity instead (RFC 6749 §2.3).
     if (headerCount(request.raw.rawHeaders, 'authorization') > 1) throw new InvalidRequest('more than one Authorization header');
     const auth = authenticateClient(
       {
         params,
-        authorization: request.headers.authorization,
-        certificate: peerCertificate(request.raw.socket as TLSSocket),
-        handshake: handshakes.get(request.raw.socket as TLSSocket),
+        authorization: request.raw.headers.authorization,
+        certificate: peerCertificate(request.socket),
+        handshake: handshakes.get(request.socket),
         now: now(),
       },
       state.registry,
     );
-    const attempt = attempts.get(request);
-    if (attempt) attempt.authenticated = true;
+    request.authenticated();
     return auth;
   };
   const tokenContext = () => ({
@@ -167,56 +167,49 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
     defaultAudience: options.defaultAudience ?? state.issuer,
   });
 
-  app.post(ENDPOINTS.token, async (request, reply) => {
-    const params = form(request);
+  const token = (request: OAuthRequest): OAuthAnswer => {
+    const params = request.form();
     const grant = single(params, 'grant_type');
     if (grant === undefined) throw new InvalidRequest('grant_type is required');
     if (grant !== 'client_credentials') throw new UnsupportedGrantType();
     const auth = authenticate(request, params);
+    const at = now();
     const claims = clientCredentialsClaims(params, auth, {
       issuer: state.issuer,
       defaultAudience: options.defaultAudience ?? state.issuer,
-      now: now(),
+      now: at,
       jti: newJti(),
       allowedScopes: (client, uri) => state.registry.allowedScopes(client, uri),
     });
     const accessToken = signAccessToken(claims, state.keys.active);
     metrics.tokensIssued.inc();
     // One line per token: the audit event's (which is also logged), or this one without an audit log.
-    if (audit) audit.record(tokenIssuedEvent({ at: now(), client: auth.client, certificate: auth.certificate, claims, peer: request.ip }));
-    else request.log.info({ client_id: claims.client_id, aud: claims.aud, jti: claims.jti, x5t: claims.cnf?.['x5t#S256'] }, 'access token issued');
-    return noStore(reply).send({
-      access_token: accessToken,
-      token_type: 'Bearer',
-      expires_in: claims.exp - claims.iat,
-      ...(claims.scope === undefined ? {} : { scope: claims.scope }),
-    });
-  });
+    if (audit) audit.record(tokenIssuedEvent({ at, client: auth.client, certificate: auth.certificate, claims, peer: request.ip }));
+    else if (options.logger) options.logger.info({ client_id: claims.client_id, aud: claims.aud, jti: claims.jti, x5t: claims.cnf?.['x5t#S256'] }, 'access token issued');
+    return {
+      status: 200,
+      body: {
+        access_token: accessToken,
+        token_type: 'Bearer',
+        expires_in: claims.exp - claims.iat,
+        ...(claims.scope === undefined ? {} : { scope: claims.scope }),
+      },
+    };
+  };
 
-  app.post(ENDPOINTS.introspection, async (request, reply) => {
-    const params = form(request);
+  const introspection = async (request: OAuthRequest): Promise<OAuthAnswer> => {
+    const params = request.form();
     const { client } = authenticate(request, params);
-    return noStore(reply).send(await introspect(params, client, tokenContext()));
-  });
+    return { status: 200, body: await introspect(params, client, tokenContext()) };
+  };
 
-  app.post(ENDPOINTS.revocation, async (request, reply) => {
-    const params = form(request);
+  const revocation = async (request: OAuthRequest): Promise<OAuthAnswer> => {
+    const params = request.form();
     const { client, certificate } = authenticate(request, params);
     const jti = await revoke(params, client, tokenContext());
     if (jti !== null) audit?.record(tokenRevokedEvent({ at: now(), client, certificate, jti, peer: request.ip }));
-    return noStore(reply).code(200).send();
-  });
-
-  for (const url of [ENDPOINTS.token, ENDPOINTS.introspection, ENDPOINTS.revocation]) {
-    app.route({
-      method: [...OTHER_METHODS],
-      url,
-      handler: async (_request, reply) => {
-        reply.header('allow', 'POST');
-        throw new OAuthError('invalid_request', 405, 'use POST');
-      },
-    });
-  }
+    return { status: 200 };
+  };
 
   app.get(ENDPOINTS.metadata, async (_request, reply) =>
     reply.header('cache-control', 'max-age=300').send(authorizationServerMetadata(state.issuer)),

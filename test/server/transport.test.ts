@@ -25,7 +25,8 @@ before(async () => {
       done();
     },
   });
-  h = await startWorld({ logger: pino({ level: 'info' }, stream) });
+  // At debug, so the per-request access lines (off at info for the OAuth endpoints) are checked too.
+  h = await startWorld({ logger: pino({ level: 'debug' }, stream) });
   a = await credentials('acme-a');
 });
 after(() => h.close());
@@ -118,6 +119,28 @@ describe('IL-05 / RFC 6750 §5.3: no secret, token or PEM is ever logged', () =>
     }
     assert.doesNotMatch(log, /authorization|Basic /i);
   });
+});
+
+test('at info, a token request writes one log line, its audit event, and a refused one at most the first of its interval', async () => {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const quiet = await startWorld({ logger: pino({ level: 'info' }, stream) });
+  try {
+    const from = lines.length;
+    const issued = await send(`${quiet.issuer}/token`, { ca: a.ca, identity: a, form: cc({ client_id: 'acme-a' }) });
+    assert.equal(issued.status, 200, issued.text);
+    for (let i = 0; i < 2; i++) assert.equal((await send(`${quiet.issuer}/token`, { ca: a.ca, form: cc() })).status, 401);
+    // Both are logged before the answer is sent.
+    const written = lines.slice(from).map((line) => JSON.parse(line) as { msg: string; audit?: { event: string } });
+    assert.deepEqual(written.map((l) => `${l.msg}:${l.audit?.event ?? ''}`), ['audit:token.issued', 'audit:token.denied']);
+  } finally {
+    await quiet.close();
+  }
 });
 
 describe('RFC 8705 §7.3 / checklist rows 1 and 50 (RS-B-07): a certificate is taken from the TLS handshake only', () => {
