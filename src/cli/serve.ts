@@ -13,6 +13,7 @@ import type { SubjectAltName } from '../pki/issue.ts';
 import { assertIssuer } from '../server/metadata.ts';
 import { startMetricsListener, type MetricsListener } from '../server/metrics-listener.ts';
 import { startTokenService } from '../server/service.ts';
+import { startClusterService } from './serve-cluster.ts';
 import { acquireServeLock, updateServeLock } from '../storage/lock.ts';
 import { openStore, redactDatabaseUrl } from '../storage/open.ts';
 import type { Store } from '../storage/store.ts';
@@ -98,7 +99,7 @@ export const serve: Command = {
                       [--admin-host 127.0.0.1] [--admin-port 8444 | --no-admin] [--database URL] [--kek-file F]
                       [--metrics-host 127.0.0.1] [--metrics-port N]
                       [--default-audience URI] [--ca-names all|roots] [--audit-retention 90d|0]
-                      [--seed-demo] [--log-level info] [--dir D]
+                      [--workers N] [--seed-demo] [--log-level info] [--dir D]
 
 Runs the token service on the data directory (initialising it first if needed).
   --issuer URL            exactly the issuer tokens and metadata carry (default https://localhost:PORT)
@@ -121,6 +122,9 @@ Runs the token service on the data directory (initialising it first if needed).
                           present their chain: the cert.pem certbound issues already holds it
   --audit-retention D     delete audit events older than D (e.g. 90d, 36h; default 90d), at start
                           and hourly; 0 or off keeps every event
+  --workers N             run the token service in N processes sharing the port (default 1; above 1
+                          needs --database: the embedded store has one writer). The admin API and
+                          metrics stay in the first process; metrics sum every worker's
   --seed-demo             on an empty data directory, create partner 'demo' and client
                           'demo-client' with its key and certificate in <dir>/demo-client/
 While it runs, partner, client, resource, cert and admin commands on the same data directory go
@@ -145,6 +149,7 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
       'metrics-port': { type: 'string' },
       database: { type: 'string' },
       'audit-retention': { type: 'string' },
+      workers: { type: 'string' },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const port = integerOption('port', values.port, 0, 65_535) ?? 8443;
@@ -154,6 +159,10 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
     const admin = !values['no-admin'];
     if (!admin && (values['admin-port'] !== undefined || values['admin-host'] !== undefined)) throw new UsageError('--no-admin excludes --admin-host and --admin-port');
     const databaseUrl = values.database;
+    const workers = integerOption('workers', values.workers, 1, 64) ?? 1;
+    if (workers > 1 && databaseUrl === undefined) {
+      throw new UsageError('--workers above 1 needs --database: the embedded store has one writer, the serving process');
+    }
     if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
     const auditRetentionMs = parseAuditRetention(values['audit-retention']);
     const caNames = values['ca-names'] ?? 'all';
@@ -190,17 +199,31 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
       const demo = values['seed-demo'] ? await seedDemo(store, dir) : null;
       // Asynchronous writes, not a blocking write per log line: logging stays off the request path.
       const logger = pino({ level: values['log-level'] ?? 'info' }, pino.destination({ dest: 2, sync: false }));
-      const service = await startTokenService({
-        store,
-        issuer: values.issuer ?? ((actual: number) => `https://localhost:${actual}`),
+      const serviceOptions = {
         host: values.host ?? '127.0.0.1',
         port,
-        logger,
-        ...(tls ? { tls } : {}),
         ...(values['default-audience'] === undefined ? {} : { defaultAudience: values['default-audience'] }),
-        caNames,
+        caNames: caNames as 'all' | 'roots',
         auditRetentionMs,
-      });
+      };
+      const service = workers > 1
+        ? await startClusterService(workers, {
+            ...serviceOptions,
+            dir,
+            databaseUrl: databaseUrl!,
+            kekFile: values['kek-file'],
+            issuer: values.issuer ?? null,
+            tls,
+            defaultAudience: values['default-audience'],
+            logLevel: values['log-level'] ?? 'info',
+          }, logger)
+        : await startTokenService({
+            ...serviceOptions,
+            store,
+            issuer: values.issuer ?? ((actual: number) => `https://localhost:${actual}`),
+            logger,
+            ...(tls ? { tls } : {}),
+          });
       let adminNote = '';
       if (admin) {
         try {
@@ -232,7 +255,7 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
       }
       if (metricsPort !== undefined) {
         try {
-          metrics = await startMetricsListener({ registry: service.metrics.registry, host: values['metrics-host'] ?? '127.0.0.1', port: metricsPort });
+          metrics = await startMetricsListener({ registry: 'exposition' in service ? service.exposition : service.metrics.registry, host: values['metrics-host'] ?? '127.0.0.1', port: metricsPort });
         } catch (err) {
           await adminApi?.close();
           await service.close();

@@ -4,10 +4,13 @@ import type { Registry } from 'prom-client';
 import { clientErrorHandler } from './client-error.ts';
 import { httpServerLimits, listenerLimits, type ListenerLimits } from './listener-limits.ts';
 
+/** Where the exposition comes from: a prom-client registry, or an aggregate of several. */
+export type MetricsSource = Pick<Registry, 'metrics' | 'contentType'>;
+
 /** How to run the metrics listener. */
 export interface MetricsListenerOptions {
   /** The registry to expose (a TokenService's `metrics.registry`). */
-  readonly registry: Registry;
+  readonly registry: MetricsSource;
   /** Bind address; 127.0.0.1 by default: a scraper on this host, or one the operator lets in. */
   readonly host?: string;
   /** 0 picks a free port. */
