@@ -66,6 +66,12 @@ export class SqlStore implements Store {
     );
   }
 
+  async claimSetting(key: string, value: string): Promise<string> {
+    // A concurrent claim waits for the first one's commit, then does nothing.
+    await this.#rows('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [key, value]);
+    return (await this.getSetting(key))!;
+  }
+
   async announceRegistryChange(version: string): Promise<void> {
     await this.transaction(async (tx) => {
       const q = (tx as SqlStore).#q;

@@ -65,6 +65,8 @@ export interface Store {
 
   getSetting(key: string): Promise<string | null>;
   setSetting(key: string, value: string): Promise<void>;
+  /** Stores `value` unless the key has one; returns the value in force (of two claiming at once, the first to commit wins). */
+  claimSetting(key: string, value: string): Promise<string>;
 
   /**
    * Stores a new registry version mark and, where the backend can push, announces it to
