@@ -1,7 +1,13 @@
 import type { Logger } from 'pino';
-import { loggableError } from '../storage/database-error.ts';
+import { isDatabaseError, loggableError } from '../storage/database-error.ts';
 import { registryVersion } from '../storage/registry-version.ts';
 import type { RegistrySubscription, Store } from '../storage/store.ts';
+
+/** What a log line says of a failure: a SQLSTATE, or the message alone — never a stack (the database being away is not a bug). */
+function reason(err: unknown): Record<string, unknown> {
+  if (isDatabaseError(err)) return loggableError(err);
+  return { reason: err instanceof Error ? err.message : String(err) };
+}
 
 /** How a token service follows registry changes made elsewhere (another instance, the CLI on the database). */
 export interface RegistryWatchOptions {
@@ -50,7 +56,7 @@ export async function watchRegistry(store: Store, options: RegistryWatchOptions)
         } catch (err) {
           // What is loaded keeps serving; the next change or poll tries again.
           seen = undefined;
-          log?.warn(loggableError(err), 'could not reload the registry after a change');
+          log?.warn(reason(err), 'could not reload the registry after a change');
         }
       } while (pending && !stopped);
       running = false;
@@ -75,7 +81,7 @@ export async function watchRegistry(store: Store, options: RegistryWatchOptions)
       },
       onLost(err, retryInMs) {
         subscribed = false;
-        log?.warn({ ...loggableError(err), retry_in_ms: retryInMs }, 'lost the registry change subscription; retrying (polling meanwhile)');
+        log?.warn({ ...reason(err), retry_in_ms: retryInMs }, 'lost the registry change subscription; retrying (polling meanwhile)');
       },
     });
   }
@@ -97,7 +103,7 @@ export async function watchRegistry(store: Store, options: RegistryWatchOptions)
         })
         // The database may be briefly away: keep serving what is loaded, say so once, try again next time.
         .catch((err: unknown) => {
-          if (!failing) log?.warn(loggableError(err), 'could not check the registry for changes');
+          if (!failing) log?.warn(reason(err), 'could not check the registry for changes');
           failing = true;
         })
         .finally(() => {
