@@ -17,13 +17,13 @@ export interface RegistryWatchOptions {
   readonly pollMs: number;
   /** Whether to subscribe to the store's change notifications (PostgreSQL `LISTEN`) where it has them. */
   readonly notifications: boolean;
+  /** The version mark read before the registry in memory was loaded (undefined: unknown). */
+  readonly loadedVersion: string | null | undefined;
   readonly logger?: Logger | false | undefined;
 }
 
 /** A running watch. */
 export interface RegistryWatch {
-  /** Whether changes are pushed to this instance right now (a live `LISTEN`), not only polled. */
-  readonly subscribed: boolean;
   stop(): Promise<void>;
 }
 
@@ -35,8 +35,10 @@ export interface RegistryWatch {
  */
 export async function watchRegistry(store: Store, options: RegistryWatchOptions): Promise<RegistryWatch> {
   const log = options.logger || undefined;
-  // undefined: not known (a failed read or reload), so the next poll reloads whatever it finds.
-  let seen: string | null | undefined = await registryVersion(store).catch(() => undefined);
+  // What the registry in memory includes; undefined: not known (a failed read or reload), so
+  // the next check reloads whatever it finds. Read before the load, so that a change committed
+  // during it is not taken as included.
+  let seen = options.loadedVersion;
   let running = false;
   let pending = false;
   let stopped = false;
@@ -63,8 +65,31 @@ export async function watchRegistry(store: Store, options: RegistryWatchOptions)
     })();
   };
 
+  let checking = false;
+  let failing = false;
+  /** Reloads when the version mark differs from the one in memory. */
+  const check = (): void => {
+    if (checking || stopped) return;
+    checking = true;
+    registryVersion(store)
+      .then((version) => {
+        if (failing) log?.info('the registry is reachable again');
+        failing = false;
+        if (version === seen) return;
+        seen = version;
+        apply();
+      })
+      // The database may be briefly away: keep serving what is loaded, say so once, try again next time.
+      .catch((err: unknown) => {
+        if (!failing) log?.warn(reason(err), 'could not check the registry for changes');
+        failing = true;
+      })
+      .finally(() => {
+        checking = false;
+      });
+  };
+
   let subscription: RegistrySubscription | null = null;
-  let subscribed = false;
   if (options.notifications) {
     subscription = await store.listenRegistryChanges({
       onChange(version) {
@@ -74,13 +99,15 @@ export async function watchRegistry(store: Store, options: RegistryWatchOptions)
         apply();
       },
       onSubscribed(reconnected) {
-        subscribed = true;
-        if (!reconnected) return;
+        if (!reconnected) {
+          // A change committed between the load and this subscription was announced to no one here.
+          check();
+          return;
+        }
         log?.info('listening for registry changes again; reloading to catch up');
         apply();
       },
       onLost(err, retryInMs) {
-        subscribed = false;
         log?.warn({ ...reason(err), retry_in_ms: retryInMs }, 'lost the registry change subscription; retrying (polling meanwhile)');
       },
     });
@@ -88,35 +115,11 @@ export async function watchRegistry(store: Store, options: RegistryWatchOptions)
 
   let timer: ReturnType<typeof setInterval> | undefined;
   if (options.pollMs > 0) {
-    let polling = false;
-    let failing = false;
-    timer = setInterval(() => {
-      if (polling) return;
-      polling = true;
-      registryVersion(store)
-        .then((version) => {
-          if (failing) log?.info('the registry is reachable again');
-          failing = false;
-          if (version === seen) return;
-          seen = version;
-          apply();
-        })
-        // The database may be briefly away: keep serving what is loaded, say so once, try again next time.
-        .catch((err: unknown) => {
-          if (!failing) log?.warn(reason(err), 'could not check the registry for changes');
-          failing = true;
-        })
-        .finally(() => {
-          polling = false;
-        });
-    }, options.pollMs);
+    timer = setInterval(check, options.pollMs);
     timer.unref();
   }
 
   return {
-    get subscribed() {
-      return subscribed;
-    },
     async stop() {
       stopped = true;
       clearInterval(timer);

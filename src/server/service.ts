@@ -17,6 +17,7 @@ import { assertIssuer } from './metadata.ts';
 import { createMetrics, type ServiceMetrics } from './metrics.ts';
 import { loadRegistry, type Registry } from './registry.ts';
 import { watchRegistry } from './registry-watch.ts';
+import { registryVersion } from '../storage/registry-version.ts';
 import { loadSigningKey } from './signing-keys.ts';
 
 /** How to run the token service. */
@@ -122,6 +123,8 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
+  // Read before the registry: a change committed meanwhile is then seen as one not yet applied.
+  const loadedVersion = await registryVersion(store).catch(() => undefined);
   const registry = await loadRegistry(store, crls);
   // Fail closed from the first request, but not for want of trying: configured CRLs are fetched
   // before serving, each within the fetch deadline.
@@ -191,6 +194,7 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     reload,
     pollMs: options.registryPollMs ?? 2_000,
     notifications: options.registryNotify ?? true,
+    loadedVersion,
     logger: options.logger,
   });
   const retention = options.auditRetentionMs
