@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { CertboundError } from '../core/certbound-error.ts';
 import { pkcs8ToPem } from '../pki/keys.ts';
+import { registryVersion } from '../storage/registry-version.ts';
 import type { Store } from '../storage/store.ts';
 import { KeySet } from './access-tokens.ts';
 import { createAuditLog, type AuditLog } from './audit.ts';
@@ -17,7 +18,6 @@ import { assertIssuer } from './metadata.ts';
 import { createMetrics, type ServiceMetrics } from './metrics.ts';
 import { loadRegistry, type Registry } from './registry.ts';
 import { watchRegistry } from './registry-watch.ts';
-import { registryVersion } from '../storage/registry-version.ts';
 import { loadSigningKey } from './signing-keys.ts';
 
 /** How to run the token service. */
