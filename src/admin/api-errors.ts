@@ -50,6 +50,8 @@ export const ADMIN_STATUS: Readonly<Record<ErrorCode, number>> = {
   ERR_CERTBOUND_KEY_UNWRAP: 500,
   ERR_CERTBOUND_INSECURE_PERMISSIONS: 500,
   ERR_CERTBOUND_LEGACY_STORE: 500,
+  // Raised at start-up only (serve, init): no admin request reaches it.
+  ERR_CERTBOUND_ISSUER_MISMATCH: 409,
 };
 
 const SERVER_ERROR: AdminErrorReply = {
@@ -89,7 +91,8 @@ export function adminErrorReply(err: unknown): AdminErrorReply {
   if (isDatabaseError(err)) return databaseErrorReply(err);
   if (err instanceof CertboundError) {
     const status = ADMIN_STATUS[err.code];
-    if (status === 503) return { status, body: { error: 'temporarily_unavailable', error_description: 'the database is unavailable; try again' }, unexpected: true };
+    // Logged by code and message (the URL's password already redacted), never with a stack.
+    if (status === 503) return { status, body: { error: 'temporarily_unavailable', error_description: 'the database is unavailable; try again' }, unexpected: true, log: { error: err.code, message: err.message } };
     if (status >= 500) return SERVER_ERROR;
     return { status, body: { error: err.code, error_description: err.message }, unexpected: false };
   }

@@ -188,6 +188,8 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
     // A database error is logged by its SQLSTATE only: never its SQL text, parameters or stack.
     if (answer.log) request.log.error(answer.log, 'admin request failed');
     else if (answer.unexpected) request.log.error({ err }, 'admin request failed');
+    // The database is away: nothing was changed, and the same request may be sent again shortly.
+    if (answer.status === 503) reply.header('retry-after', '5');
     return reply.code(answer.status).send(answer.body);
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not_found', error_description: 'no such endpoint' }));

@@ -126,11 +126,17 @@ export async function retireClientCertificate(store: Store, id: string, thumbpri
 
 /**
  * Revokes every live access token of a client or of all of a partner's clients: from now on
- * they introspect as inactive. Tokens issued afterwards are not affected.
+ * they introspect as inactive. Tokens issued afterwards are not affected. "Now" is the
+ * database's clock, which every instance shares, unless `at` names the cutoff.
  */
-export async function revokeTokens(store: Store, kind: 'client' | 'partner', id: string, now = new Date()): Promise<{ kind: string; id: string; revoked_before: string }> {
+export async function revokeTokens(store: Store, kind: 'client' | 'partner', id: string, at?: Date): Promise<{ kind: string; id: string; revoked_before: string }> {
   if (kind === 'client') await getClient(store, id);
   else await getPartner(store, id);
-  await store.setTokenCutoff({ subjectKind: kind, subjectId: id, cutoff: now });
-  return { kind, id, revoked_before: now.toISOString() };
+  let cutoff: Date;
+  if (at === undefined) cutoff = await store.cutOffTokensNow(kind, id);
+  else {
+    await store.setTokenCutoff({ subjectKind: kind, subjectId: id, cutoff: at });
+    cutoff = at;
+  }
+  return { kind, id, revoked_before: cutoff.toISOString() };
 }

@@ -9,6 +9,7 @@ import { certIdentity } from '../pki/cert-identity.ts';
 import { issueCertificate, type SubjectAltName } from '../pki/issue.ts';
 import { pkcs8ToPem } from '../pki/keys.ts';
 import { generateSigningKey } from '../server/signing-keys.ts';
+import { bumpRegistryVersion } from '../storage/registry-version.ts';
 import type { Store } from '../storage/store.ts';
 import { dataDirFiles } from './files.ts';
 
@@ -106,6 +107,8 @@ export async function initDataDir(store: Store, dir: string, extraSans: readonly
       await tx.addSigningKey(await generateSigningKey());
       created.push('ES256 signing key');
     }
+    // Instances already running on this store (PostgreSQL) reload what was just made.
+    if (created.length > 0) await bumpRegistryVersion(tx);
     return { root, tls };
   });
   const files = dataDirFiles(dir);

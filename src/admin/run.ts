@@ -56,8 +56,11 @@ export function adminAuditEvent(
 }
 
 /**
- * Runs an admin operation. A change is recorded in the audit log — done or refused, by whom,
- * on what — in the same store.
+ * Runs an admin operation. A change is saved together with a new registry version mark (and,
+ * on PostgreSQL, its NOTIFY) in one transaction: it is never saved without every instance on
+ * the store being told, nor announced without being saved — a failed announcement fails the
+ * change, and the caller hears of it. The change is recorded in the audit log — done or
+ * refused, by whom, on what — in the same store.
  */
 export async function runOperation(ctx: AdminContext, op: Operation, input: OperationInput): Promise<unknown> {
   if (!op.changes) return op.run(ctx, input);
@@ -66,14 +69,16 @@ export async function runOperation(ctx: AdminContext, op: Operation, input: Oper
   const partnerOfClient = client === null ? null : ((await ctx.store.getClient(client).catch(() => null))?.partnerId ?? null);
   let result: unknown;
   try {
-    result = await op.run(ctx, input);
+    result = await ctx.store.transaction(async (tx) => {
+      const done = await op.run({ ...ctx, store: tx }, input);
+      await bumpRegistryVersion(tx);
+      return done;
+    });
   } catch (err) {
     const reason = err instanceof OAuthError ? err.error : err instanceof CertboundError ? err.code : 'error';
     await ctx.store.appendAudit([adminAuditEvent(op, ctx.actor, input, 'denied', reason, partnerOfClient)]).catch(() => {});
     throw err;
   }
-  // Every instance on this store reloads; this one's caller reloads at once.
-  await bumpRegistryVersion(ctx.store).catch((err: unknown) => ctx.onAuditFailure?.(err));
   // The change is saved: it must take effect even if its audit row cannot be written (the
   // caller reloads on success). A lost row is reported to the caller's log instead.
   await ctx.store.appendAudit([adminAuditEvent(op, ctx.actor, input, 'success', null, partnerOfClient)]).catch((err: unknown) => ctx.onAuditFailure?.(err));

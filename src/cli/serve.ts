@@ -6,6 +6,7 @@ import { DEMO, seedDemo } from '../admin/demo.ts';
 import { dataDirFiles } from '../admin/files.ts';
 import { startAdminApi, type AdminApi } from '../admin/api.ts';
 import { initDataDir, TOKEN_SERVICE_TLS } from '../admin/init.ts';
+import { bindIssuer, chooseIssuer } from '../admin/issuer.ts';
 import { ensureLocalAdmin } from '../admin/local-admin.ts';
 import { CertboundError } from '../core/certbound-error.ts';
 import { pkcs8ToPem } from '../pki/keys.ts';
@@ -15,10 +16,11 @@ import { startMetricsListener, type MetricsListener } from '../server/metrics-li
 import { startTokenService } from '../server/service.ts';
 import { startClusterService } from './serve-cluster.ts';
 import { acquireServeLock, updateServeLock } from '../storage/lock.ts';
-import { openStore, redactDatabaseUrl } from '../storage/open.ts';
+import { redactDatabaseUrl } from '../storage/open.ts';
 import type { Store } from '../storage/store.ts';
 import { integerOption, parse, UsageError, useDataDir, type Command, type Io } from './context.ts';
 import { parseAuditRetention } from './retention.ts';
+import { openServeStore } from './serve-store.ts';
 
 /** The SAN the TLS certificate needs so that clients reach `hostname` (the issuer's, the admin API's). */
 function hostSan(hostname: string): SubjectAltName[] {
@@ -130,6 +132,9 @@ Runs the token service on the data directory (initialising it first if needed).
 While it runs, partner, client, resource, cert and admin commands on the same data directory go
 through its admin API (with <dir>/admin/cert.pem, an administrator certificate it creates), so
 every change is live at once; other commands that change the directory refuse.
+Instances on one PostgreSQL database share one issuer (stored at the first start; another
+--issuer is refused) and apply each other's changes at once (LISTEN/NOTIFY, with a 2 s poll as
+safety net). A database that cannot be reached at start is retried until it answers.
 SIGHUP reloads clients, partners, CAs and keys from the database.`,
   async run(args, io) {
     const { values, positionals } = parse(args, {
@@ -190,12 +195,18 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
     let adminApi: AdminApi | undefined;
     let metrics: MetricsListener | undefined;
     try {
-      store = await openStore(dir, { ...(databaseUrl === undefined ? {} : { databaseUrl }), ...(kek === undefined ? {} : { kek }) });
+      const opened = await openServeStore(dir, { ...(databaseUrl === undefined ? {} : { databaseUrl }), ...(kek === undefined ? {} : { kek }) }, io, stopped);
+      // Stopped while still waiting for the database: nothing was started.
+      if (opened === null) return 0;
+      store = opened;
+      // One service, one identity: instances on one database share the issuer stored in it.
+      const shared = databaseUrl !== undefined;
+      const issuer = await chooseIssuer(store, { given: values.issuer, fallback: port === 0 ? null : provisional, shared });
       const tls = values['tls-cert'] === undefined ? undefined : {
         cert: await readFile(values['tls-cert'], 'utf8'),
         key: await readFile(values['tls-key']!, 'utf8'),
       };
-      await initDataDir(store, dir, [...hostSan(new URL(provisional).hostname), ...(admin ? hostSan(values['admin-host'] ?? 'localhost') : [])]);
+      await initDataDir(store, dir, [...hostSan(new URL(issuer ?? provisional).hostname), ...(admin ? hostSan(values['admin-host'] ?? 'localhost') : [])]);
       const demo = values['seed-demo'] ? await seedDemo(store, dir) : null;
       // Asynchronous writes, not a blocking write per log line: logging stays off the request path.
       const logger = pino({ level: values['log-level'] ?? 'info' }, pino.destination({ dest: 2, sync: false }));
@@ -212,7 +223,7 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
             dir,
             databaseUrl: databaseUrl!,
             kekFile: values['kek-file'],
-            issuer: values.issuer ?? null,
+            issuer,
             tls,
             defaultAudience: values['default-audience'],
             logLevel: values['log-level'] ?? 'info',
@@ -220,10 +231,19 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
         : await startTokenService({
             ...serviceOptions,
             store,
-            issuer: values.issuer ?? ((actual: number) => `https://localhost:${actual}`),
+            issuer: issuer ?? ((actual: number) => `https://localhost:${actual}`),
             logger,
             ...(tls ? { tls } : {}),
           });
+      if (issuer === null && shared) {
+        // Port 0: the default issuer was known only now; a concurrent first instance may have bound another.
+        try {
+          await bindIssuer(store, service.issuer);
+        } catch (err) {
+          await service.close();
+          throw err;
+        }
+      }
       let adminNote = '';
       if (admin) {
         try {

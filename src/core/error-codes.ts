@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   ERR_CERTBOUND_KEK_MISMATCH: 'The stored private keys were wrapped under another key-encryption key than the one given.',
   ERR_CERTBOUND_KEY_UNWRAP: 'A stored private key does not decrypt under the key-encryption key: it was altered, moved from another row, or is not wrapped.',
   ERR_CERTBOUND_LEGACY_STORE: "The data directory's store is in the embedded PostgreSQL (PGlite) format of earlier versions: run certbound migrate-store.",
+  ERR_CERTBOUND_ISSUER_MISMATCH: 'The store is bound to another issuer than the one given: every token-service instance on one database must have the same issuer.',
   ERR_CERTBOUND_INSECURE_PERMISSIONS: 'The data directory (or its kek file) can be read or written by group or others.',
 } as const;
 

@@ -1,5 +1,6 @@
 import type { BaseLogger } from 'pino';
 import type { AuditEvent } from '../core/model.ts';
+import { loggableError } from '../storage/database-error.ts';
 import type { Store } from '../storage/store.ts';
 import { createAuditAggregator } from './audit-aggregate.ts';
 import { auditLogFields, normalizeAuditEvent, outlineAuditEvent } from './audit-normalize.ts';
@@ -166,7 +167,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         kept.unshift(batch.filter((q) => q.event.outcome === 'success'));
         denials.unshift(batch.filter((q) => q.event.outcome !== 'success'));
         trim();
-        if (!failing) logger?.warn({ err, pending: size() }, 'audit log: the store refused a write; events are kept and retried');
+        if (!failing) logger?.warn({ ...loggableError(err), pending: size() }, 'audit log: the store refused a write; events are kept and retried');
         failing = true;
         break;
       }

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { CertboundError } from '../core/certbound-error.ts';
 import { pkcs8ToPem } from '../pki/keys.ts';
+import { registryVersion } from '../storage/registry-version.ts';
 import type { Store } from '../storage/store.ts';
 import { KeySet } from './access-tokens.ts';
 import { createAuditLog, type AuditLog } from './audit.ts';
@@ -47,9 +48,12 @@ export interface TokenServiceOptions {
   readonly caNames?: 'all' | 'roots';
   /**
    * How often to check the store for registry changes made elsewhere — another instance's admin
-   * API, the CLI on the database — and reload (ms); 2 seconds by default, 0 never.
+   * API, the CLI on the database — and reload (ms); 2 seconds by default, 0 never. On
+   * PostgreSQL, changes are also pushed (`LISTEN`/`NOTIFY`) and this is the safety net.
    */
   readonly registryPollMs?: number;
+  /** Whether to apply changes pushed by the store (PostgreSQL `LISTEN`) at once; true by default. */
+  readonly registryNotify?: boolean;
   /** How often the CRLs of imported partner CAs are fetched again (ms); 5 minutes by default. */
   readonly crlRefreshMs?: number;
   /** Timeouts and connection cap of the listener (TOKEN_SERVICE_LIMITS by default; tests inject small ones). */
@@ -119,6 +123,8 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
+  // Read before the registry: a change committed meanwhile is then seen as one not yet applied.
+  const loadedVersion = await registryVersion(store).catch(() => undefined);
   const registry = await loadRegistry(store, crls);
   // Fail closed from the first request, but not for want of trying: configured CRLs are fetched
   // before serving, each within the fetch deadline.
@@ -184,8 +190,13 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
   // One reload at a time, in order: a slow one never overwrites a newer one that finished first.
   let reloading: Promise<void> = Promise.resolve();
   const reload = (): Promise<void> => (reloading = reloading.catch(() => {}).then(load));
-  const pollMs = options.registryPollMs ?? 2_000;
-  const stopWatching = pollMs > 0 ? await watchRegistry(store, pollMs, reload, options.logger) : () => {};
+  const watch = await watchRegistry(store, {
+    reload,
+    pollMs: options.registryPollMs ?? 2_000,
+    notifications: options.registryNotify ?? true,
+    loadedVersion,
+    logger: options.logger,
+  });
   const retention = options.auditRetentionMs
     ? startAuditRetention({ store, retentionMs: options.auditRetentionMs, audit, logger: options.logger, ...(options.now ? { now: options.now } : {}) })
     : null;
@@ -198,7 +209,7 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     reload,
     crlsFetched: () => crlsFetched,
     async close() {
-      stopWatching();
+      await watch.stop();
       retention?.stop();
       // Requests in flight finish (and record) first; then what the audit log holds is written.
       await app.close();

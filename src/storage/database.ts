@@ -1,3 +1,5 @@
+import type { RegistryListener, RegistrySubscription } from './store.ts';
+
 /** A value bound to a SQL parameter. */
 export type SqlValue = string | number | boolean | Date | Uint8Array | readonly (string | null)[] | null;
 
@@ -30,4 +32,9 @@ export interface Database extends Queryable {
   /** Runs a script of several statements (migrations). */
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Subscribes to a `NOTIFY` channel on a connection of its own, re-made after a loss; absent
+   * where the database cannot push (SQLite).
+   */
+  listen?(channel: string, listener: RegistryListener): Promise<RegistrySubscription>;
 }

@@ -29,7 +29,8 @@ export const CLIENT_SELECT: BothDialects = {
 /** Moves a token cutoff forward, never back: the later of the stored one and `$3` (or now()). */
 const cutoffUpsert = (greatest: string, value: string): string =>
   `INSERT INTO token_cutoffs (subject_kind, subject_id, cutoff) VALUES ($1, $2, ${value})
-   ON CONFLICT (subject_kind, subject_id) DO UPDATE SET cutoff = ${greatest}(token_cutoffs.cutoff, EXCLUDED.cutoff)`;
+   ON CONFLICT (subject_kind, subject_id) DO UPDATE SET cutoff = ${greatest}(token_cutoffs.cutoff, EXCLUDED.cutoff)
+   RETURNING cutoff`;
 
 /** Sets a cutoff to `$3` unless a later one is stored. */
 export const SET_TOKEN_CUTOFF: BothDialects = { postgres: cutoffUpsert('GREATEST', '$3'), sqlite: cutoffUpsert('max', '$3') };

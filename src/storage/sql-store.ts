@@ -18,7 +18,8 @@ import type {
 } from '../core/model.ts';
 import type { KeyEncryptionKey } from '../core/key-wrap.ts';
 import type { Database, Queryable } from './database.ts';
-import type { AuditQuery, NewAuthority, NewClient, Store } from './store.ts';
+import { REGISTRY_CHANNEL, REGISTRY_VERSION_KEY } from './registry-version.ts';
+import type { AuditQuery, NewAuthority, NewClient, RegistryListener, RegistrySubscription, Store } from './store.ts';
 import { rewrapStoredKeys } from './wrapped-keys.ts';
 import { CLIENT_SELECT, CUT_OFF_NOW, INSERT_AUDIT_BATCH, SET_TOKEN_CUTOFF } from './sql-dialect.ts';
 import { toAuditEvent, toAuthority, toClient, toGrant, toPartner, toResource, type AuditRow, type AuthorityRow, type ClientRow } from './sql-rows.ts';
@@ -63,6 +64,26 @@ export class SqlStore implements Store {
       'INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value',
       [key, value],
     );
+  }
+
+  async claimSetting(key: string, value: string): Promise<string> {
+    // A concurrent claim waits for the first one's commit, then does nothing.
+    await this.#rows('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [key, value]);
+    return (await this.getSetting(key))!;
+  }
+
+  async announceRegistryChange(version: string): Promise<void> {
+    await this.transaction(async (tx) => {
+      const q = (tx as SqlStore).#q;
+      await q.query('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value', [REGISTRY_VERSION_KEY, version]);
+      // Queued until commit: no listener reloads before the change is visible, nor for one rolled back.
+      if (q.dialect === 'postgres') await q.query('SELECT pg_notify($1, $2)', [REGISTRY_CHANNEL, version]);
+    });
+  }
+
+  async listenRegistryChanges(listener: RegistryListener): Promise<RegistrySubscription | null> {
+    // Inside a transaction there is no database of its own to listen on; the embedded one cannot push.
+    return this.#db?.listen ? this.#db.listen(REGISTRY_CHANNEL, listener) : null;
   }
 
   async getAuthority(id: string): Promise<CertificateAuthority | null> {
@@ -349,6 +370,11 @@ export class SqlStore implements Store {
 
   async setTokenCutoff(c: TokenCutoff): Promise<void> {
     await this.#rows(SET_TOKEN_CUTOFF[this.#q.dialect], [c.subjectKind, c.subjectId, c.cutoff]);
+  }
+
+  async cutOffTokensNow(kind: TokenCutoff['subjectKind'], id: string): Promise<Date> {
+    const [row] = await this.#rows<{ cutoff: Date }>(CUT_OFF_NOW[this.#q.dialect], [kind, id]);
+    return row!.cutoff;
   }
 
   async listTokenCutoffs(): Promise<TokenCutoff[]> {

@@ -24,6 +24,24 @@ export type NewClient = Omit<Client, 'status' | 'createdAt'>;
 /** A CA to store. */
 export type NewAuthority = Omit<CertificateAuthority, 'createdAt' | 'crlSource'> & { readonly crlSource?: string | null };
 
+/** What a store that can push registry changes tells its listener. */
+export interface RegistryListener {
+  /** A change was committed; `version` is its new registry version mark. */
+  onChange(version: string): void;
+  /**
+   * The subscription is in place: the first time (`reconnected` false) and after each
+   * reconnection (true), when changes made meanwhile may have been missed.
+   */
+  onSubscribed(reconnected: boolean): void;
+  /** The subscription was lost (or could not be made); it is tried again in `retryInMs`. */
+  onLost(err: Error, retryInMs: number): void;
+}
+
+/** A live subscription to registry changes. */
+export interface RegistrySubscription {
+  close(): Promise<void>;
+}
+
 /** Which audit events to return, newest last. */
 export interface AuditQuery {
   readonly partnerId?: string;
@@ -47,6 +65,20 @@ export interface Store {
 
   getSetting(key: string): Promise<string | null>;
   setSetting(key: string, value: string): Promise<void>;
+  /** Stores `value` unless the key has one; returns the value in force (of two claiming at once, the first to commit wins). */
+  claimSetting(key: string, value: string): Promise<string>;
+
+  /**
+   * Stores a new registry version mark and, where the backend can push, announces it to
+   * listeners — in one transaction (joined when called inside one), so that it is heard on
+   * commit only (see registry-version.ts).
+   */
+  announceRegistryChange(version: string): Promise<void>;
+  /**
+   * Subscribes to registry changes announced by any process on this store, on a connection of
+   * its own that is re-made after a loss; null when the backend cannot push (the embedded store).
+   */
+  listenRegistryChanges(listener: RegistryListener): Promise<RegistrySubscription | null>;
 
   getAuthority(id: string): Promise<CertificateAuthority | null>;
   listAuthorities(): Promise<CertificateAuthority[]>;
@@ -115,6 +147,11 @@ export interface Store {
   isTokenRevoked(jti: string): Promise<boolean>;
   /** Revokes every token of a client or partner issued up to `cutoff` (a later cutoff replaces an earlier one). */
   setTokenCutoff(cutoff: TokenCutoff): Promise<void>;
+  /**
+   * Revokes every token of a client or partner issued up to now by the database's clock (never
+   * a host's, so a skewed admin host cannot let a token escape); returns the cutoff in force.
+   */
+  cutOffTokensNow(kind: TokenCutoff['subjectKind'], id: string): Promise<Date>;
   listTokenCutoffs(): Promise<TokenCutoff[]>;
 
   addAdminCertificate(cert: Omit<AdminCertificate, 'createdAt'>): Promise<void>;

@@ -61,6 +61,8 @@ async function findBinaries(): Promise<string | null> {
 /** Opens an admin connection and returns the create/drop half of a TestPostgres. */
 async function databases(adminUrl: string): Promise<{ create(): Promise<string>; dropAll(): Promise<void> }> {
   const admin = new pg.Client({ connectionString: adminUrl, application_name: 'certbound-tests' });
+  // A test may stop the server under it (helpers below): unheard, the 'error' would crash the run.
+  admin.on('error', () => {});
   await admin.connect();
   const created: string[] = [];
   return {
@@ -81,6 +83,14 @@ async function databases(adminUrl: string): Promise<{ create(): Promise<string>;
       }
     },
   };
+}
+
+/** A throwaway cluster whose server a test may stop and start again (same port, same data). */
+export interface ControllablePostgres extends TestPostgres {
+  /** Stops the server (fast shutdown: open connections are terminated). */
+  stopServer(): Promise<void>;
+  /** Starts the stopped server again. */
+  startServer(): Promise<void>;
 }
 
 /** Runs a PostgreSQL program as `user` (null: as ourselves), in `cwd`, rejecting with its output. */
@@ -105,7 +115,7 @@ async function userIds(user: string): Promise<{ uid: number; gid: number } | nul
   }
 }
 
-async function startCluster(bin: string): Promise<TestPostgres> {
+async function startCluster(bin: string): Promise<ControllablePostgres> {
   // initdb and postgres refuse to run as root: then they run as the `postgres` system user
   // (which Debian's postgresql package creates), in a directory it owns.
   const asRoot = process.getuid?.() === 0;
@@ -161,15 +171,27 @@ async function startCluster(bin: string): Promise<TestPostgres> {
       }
     }
     const dbs = await databases(`postgres://postgres:${password}@127.0.0.1:${port}/postgres`);
+    let restarted = false;
+    const pgCtl = (...args: string[]) => runAs(user, join(bin, 'pg_ctl'), args, dir);
     return {
       origin: 'throwaway cluster',
       createDatabase: dbs.create,
       async stop() {
         try {
-          await dbs.dropAll();
+          // The whole cluster goes; after a restart its admin connection is gone, and so are the databases with it.
+          if (!restarted) await dbs.dropAll();
         } finally {
           await stopCluster();
         }
+      },
+      async stopServer() {
+        restarted = true;
+        await pgCtl('stop', '-D', data, '-m', 'fast', '-w', '-t', '30');
+        started = false;
+      },
+      async startServer() {
+        await pgCtl('start', '-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '30');
+        started = true;
       },
     };
   } catch (err) {
@@ -190,6 +212,16 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     });
     return { origin: 'CERTBOUND_TEST_DATABASE_URL', createDatabase: dbs.create, stop: dbs.dropAll };
   }
+  const bin = await findBinaries();
+  if (!bin) throw new Error(MISSING);
+  return startCluster(bin);
+}
+
+/**
+ * A throwaway cluster of its own, whatever CERTBOUND_TEST_DATABASE_URL says: for tests that stop
+ * and start the server, which must never disturb a server other tests share.
+ */
+export async function startControllablePostgres(): Promise<ControllablePostgres> {
   const bin = await findBinaries();
   if (!bin) throw new Error(MISSING);
   return startCluster(bin);

@@ -61,6 +61,34 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
       assert.equal(await store.getSetting(key), 'twö ✓');
     });
 
+    test('claimSetting: stores a value only when the key has none, and returns the value in force', async () => {
+      const key = id('claimed');
+      assert.equal(await store.claimSetting(key, 'first'), 'first');
+      assert.equal(await store.claimSetting(key, 'second'), 'first');
+      assert.equal(await store.getSetting(key), 'first');
+    });
+
+    test('announceRegistryChange: stores the new registry version mark (inside a transaction too, rolled back with it)', async () => {
+      await store.announceRegistryChange(id('v1'));
+      assert.equal(await store.getSetting('registry_version'), id('v1'));
+      await assert.rejects(store.transaction(async (tx) => {
+        await tx.announceRegistryChange(id('v2'));
+        throw new Error('roll back');
+      }), /roll back/);
+      assert.equal(await store.getSetting('registry_version'), id('v1'));
+    });
+
+    test("cutOffTokensNow: the cut-off is the database's now, and never moves back past a later stored one", async () => {
+      const subject = id('cutoff-now');
+      const before = Date.now();
+      const cutoff = await store.cutOffTokensNow('client', subject);
+      // Both clocks are this machine's here: the database's now lies within the call (a second's slack).
+      assert.ok(Math.abs(cutoff.getTime() - before) < 1_000, cutoff.toISOString());
+      const later = new Date('2100-01-01T00:00:00.000Z');
+      await store.setTokenCutoff({ subjectKind: 'client', subjectId: subject, cutoff: later });
+      assert.equal((await store.cutOffTokensNow('client', subject)).toISOString(), later.toISOString());
+    });
+
     test('partners: add returns an active partner with its creation time; get, list in id order, status changes', async () => {
       const [b, a, c] = [id('zz-b'), id('zz-a'), id('zz-c')];
       const added = await store.addPartner(b);

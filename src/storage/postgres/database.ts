@@ -1,6 +1,8 @@
 import { Pool, TypeOverrides, types as pgTypes, type PoolClient } from 'pg';
 import { CertboundError } from '../../core/certbound-error.ts';
 import type { Database, Queryable, SqlValue, TransactionOptions } from '../database.ts';
+import { isDatabaseError } from '../database-error.ts';
+import { listenOn } from './listener.ts';
 import { databaseUrlSecrets, isPostgresUrl, redactDatabaseUrl } from './url.ts';
 
 /** Pool settings of a PostgreSQL server connection. */
@@ -91,12 +93,24 @@ async function borrow(pool: Pool, url: string): Promise<Borrowed> {
   };
 }
 
-function wrap(client: PoolClient): Queryable {
+/** Whether a failed query failed because the connection went away (no SQLSTATE: the server never answered). */
+function connectionLost(err: unknown): boolean {
+  if (!(err instanceof Error) || isDatabaseError(err)) return false;
+  const code = (err as { code?: unknown }).code;
+  return (typeof code === 'string' && /^E[A-Z]+$/.test(code)) || /^Connection terminated|connection error|not queryable/i.test(err.message);
+}
+
+function wrap(client: PoolClient, url: string): Queryable {
   return {
     dialect: 'postgres',
     async query<Row>(sql: string, params: readonly SqlValue[] = []) {
-      const result = await client.query(sql, [...params]);
-      return { rows: result.rows as Row[] };
+      try {
+        const result = await client.query(sql, [...params]);
+        return { rows: result.rows as Row[] };
+      } catch (err) {
+        // A server that went away mid-query is "unavailable, try again" (503), like one that cannot be reached.
+        throw connectionLost(err) ? unavailable(url, err) : err;
+      }
     },
   };
 }
@@ -104,16 +118,18 @@ function wrap(client: PoolClient): Queryable {
 /** BEGIN … COMMIT on `client`, ROLLBACK if `fn` throws; `onBroken` hears of a connection that could not roll back. */
 async function transactionOn<T>(
   client: PoolClient,
+  url: string,
   fn: (tx: Queryable) => Promise<T>,
   onBroken: (err: Error) => void,
   options: TransactionOptions = {},
 ): Promise<T> {
-  await client.query('BEGIN');
+  const q = wrap(client, url);
+  await q.query('BEGIN');
   try {
     // Relaxed: COMMIT returns before the WAL is flushed; a crash may lose it, never corrupt anything.
-    if (options.durability === 'relaxed') await client.query('SET LOCAL synchronous_commit = off');
-    const result = await fn(wrap(client));
-    await client.query('COMMIT');
+    if (options.durability === 'relaxed') await q.query('SET LOCAL synchronous_commit = off');
+    const result = await fn(q);
+    await q.query('COMMIT');
     return result;
   } catch (err) {
     // A connection that cannot roll back is in an unknown state: it must not be reused.
@@ -123,11 +139,11 @@ async function transactionOn<T>(
 }
 
 /** A Database over one lent connection; closing it is the lender's business. */
-function onConnection(client: PoolClient, onBroken: (err: Error) => void): Database {
+function onConnection(client: PoolClient, url: string, onBroken: (err: Error) => void): Database {
   return {
     dialect: 'postgres',
-    query: wrap(client).query,
-    transaction: (fn, options) => transactionOn(client, fn, onBroken, options),
+    query: wrap(client, url).query,
+    transaction: (fn, options) => transactionOn(client, url, fn, onBroken, options),
     exec: async (sql) => {
       await client.query(sql);
     },
@@ -171,7 +187,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     async query<Row>(sql: string, params: readonly SqlValue[] = []) {
       const { client, release } = await borrow(pool, url);
       try {
-        return await wrap(client).query<Row>(sql, params);
+        return await wrap(client, url).query<Row>(sql, params);
       } finally {
         release();
       }
@@ -180,7 +196,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       const { client, release } = await borrow(pool, url);
       let broken: Error | undefined;
       try {
-        return await transactionOn(client, fn, (err) => (broken = err), options);
+        return await transactionOn(client, url, fn, (err) => (broken = err), options);
       } finally {
         release(broken);
       }
@@ -197,7 +213,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       const { client, release } = await borrow(pool, url);
       let failure: Error | undefined;
       try {
-        return await fn(onConnection(client, (err) => (failure = err)));
+        return await fn(onConnection(client, url, (err) => (failure = err)));
       } catch (err) {
         // Session state (a lock, an open transaction) may remain: close the connection rather than reuse it.
         failure = toError(err);
@@ -206,6 +222,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
         release(failure);
       }
     },
+    listen: (channel, listener) => listenOn(url, channel, listener),
     close: () => (ending ??= pool.end()),
   };
 }
