@@ -7,7 +7,6 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { generateKeyPair, SignJWT } from 'jose';
 import { withGuard } from '../../src/resource/adapters/node.ts';
 import { createGuard, type Guard } from '../../src/resource/guard.ts';
@@ -215,10 +214,12 @@ describe('token service unreachable (REL-08, REL-09)', () => {
   let last: string;
   /** How far the 'stale' guard's clock is ahead. */
   let offset = 0;
+  /** How far the 'jwt' guard's clock is ahead. */
+  let jwtAhead = 0;
   before(async () => {
     h = await startWorld();
     guards['introspecting'] = createGuard({ ...common(h), introspection: introspection(0) });
-    guards['jwt'] = createGuard({ ...common(h), jwksCooldown: 50 });
+    guards['jwt'] = createGuard({ ...common(h), jwksCooldown: 50, now: () => new Date(Date.now() + jwtAhead) });
     // Created now, first used after the service is gone.
     guards['cold'] = createGuard(common(h));
     // Its clock runs `offset` ms ahead of the test's: two minutes of staleness allowed, so a refresh every minute.
@@ -256,7 +257,7 @@ describe('token service unreachable (REL-08, REL-09)', () => {
     const res = await call(api, '/jwt/orders', unseen);
     assert.equal(res.status, 200, res.text);
     // Past the 50 ms cooldown an unknown kid triggers a refetch, which fails: the token is still not signed by a known key.
-    await sleep(120);
+    jwtAhead = 120;
     assertInvalidToken(await call(api, '/jwt/orders', await unknownKidToken(h.issuer, 'after-outage')), 'the access token is signed by an unknown key');
     assert.equal((await call(api, '/jwt/orders', last)).status, 200, 'known keys still verify after the failed refetch');
   });
