@@ -2,6 +2,7 @@
 // injected clock: the last good key set during an outage (REL-09), the backoff between
 // attempts, failing closed past the maximum staleness, and recovery.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
@@ -17,19 +18,22 @@ const MAX_STALE = 60_000;
 const COOLDOWN = 1000;
 const CAP = 8000;
 
-/** A JWKS endpoint: serves `keys` while up, 503 while down; counts requests. */
+/** A JWKS endpoint: serves `keys` while up, 503 while down; with `hang`, holds each answer until `release()`; counts requests. */
 interface JwksEndpoint {
   url: string;
   up: boolean;
+  hang: boolean;
   keys: JWK[];
   hits: number;
+  held: (() => void)[];
   server: Server;
 }
 
 async function jwksEndpoint(): Promise<JwksEndpoint> {
-  const endpoint = { up: true, keys: [] as JWK[], hits: 0 } as JwksEndpoint;
+  const endpoint = { up: true, hang: false, keys: [] as JWK[], hits: 0, held: [] } as unknown as JwksEndpoint;
   endpoint.server = createServer((_req, res) => {
     endpoint.hits++;
+    if (endpoint.hang) return void endpoint.held.push(() => res.writeHead(503).end());
     if (!endpoint.up) return void res.writeHead(503).end();
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: endpoint.keys }));
   });
@@ -155,5 +159,47 @@ describe('JWKS cache during an outage (REL-09)', () => {
     endpoint.up = false;
     await at(MAX_AGE + MAX_STALE + CAP + MAX_STALE - 1);
     await verify(k1);
+  });
+});
+
+describe('JWKS retries during an outage do not hold requests up (REL-09)', () => {
+  let endpoint: JwksEndpoint;
+  let k1: Signer;
+  let t = 0;
+  const http = boundFetch({});
+  let keys: KeyResolver;
+
+  before(async () => {
+    endpoint = await jwksEndpoint();
+    k1 = await signer('k1');
+    endpoint.keys = [k1.jwk];
+    keys = createKeyResolver({ issuer: ISSUER, jwksUri: endpoint.url }, http.fetch, {
+      timeout: 60_000, cooldown: COOLDOWN, maxAge: MAX_AGE, maxStale: MAX_STALE, retryCap: CAP, now: () => t, random: () => 1,
+    });
+  });
+  after(async () => {
+    for (const answer of endpoint.held) answer();
+    await http.close();
+    endpoint.server.closeAllConnections();
+    await new Promise<void>((resolve) => endpoint.server.close(() => resolve()));
+  });
+
+  test('REL-09: once an outage is known, a token of a held key is answered from the held set while the retry hangs', async () => {
+    await jwtVerify(await k1.sign(), keys, { issuer: ISSUER });
+    endpoint.up = false;
+    t = MAX_AGE;
+    await jwtVerify(await k1.sign(), keys, { issuer: ISSUER }); // the first failure is awaited: the service was healthy until now
+    endpoint.hang = true;
+    t = MAX_AGE + COOLDOWN;
+    const arrived = once(endpoint.server, 'request');
+    // Verified while the retry's answer is held back by the endpoint (for as long as the test likes): nothing waits for it.
+    const { payload } = await jwtVerify(await k1.sign(), keys, { issuer: ISSUER });
+    assert.equal(payload.iss, ISSUER);
+    await arrived;
+    assert.equal(endpoint.held.length, 1, 'the retry is under way, unanswered');
+    const settled = keys.settled();
+    endpoint.held.shift()?.();
+    await settled;
+    assert.equal(endpoint.hits, 3);
   });
 });
