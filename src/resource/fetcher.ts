@@ -1,7 +1,7 @@
 import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
 
 /** A fetch bound to one dispatcher (the token service's private CA, or the caller's own). */
-export type BoundFetch = (url: string | URL, init?: { method?: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<Response>;
+export type BoundFetch = (url: string | URL, init?: { method?: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal; redirect?: 'manual' }) => Promise<Response>;
 
 /** What reaching the token service needs. */
 export interface ReachOptions {

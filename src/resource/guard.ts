@@ -45,6 +45,12 @@ export interface Guard {
 const DEFAULT_ALGORITHMS = ['ES256', 'EdDSA', 'PS256', 'RS256'];
 const ALLOWED_ALGORITHMS = new Set(['ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512']);
 const MAX_TOKEN_LENGTH = 8192;
+/** How long the last good JWKS keeps verifying while the token service is unreachable (REL-09). */
+const DEFAULT_MAX_STALE = 24 * 60 * 60 * 1000;
+/** How often the JWKS is refreshed while the token service answers (jose's default, kept). */
+const JWKS_MAX_AGE = 10 * 60 * 1000;
+/** The longest wait between two JWKS attempts while the token service fails. */
+const JWKS_RETRY_CAP = 5 * 60 * 1000;
 
 function invalidArg(message: string): TypeError {
   return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_VALUE' });
@@ -88,12 +94,31 @@ export function createGuard(options: GuardOptions): Guard {
   const fromProxy = source === 'tls' ? null : proxyCertificateSource(source);
   const realm = options.realm ?? audience[0]!;
 
+  const jwksCooldown = options.jwksCooldown ?? 30_000;
+  if (!Number.isFinite(jwksCooldown) || jwksCooldown < 0) throw invalidArg('jwksCooldown must be a number of milliseconds');
+  const maxStale = options.jwksMaxStaleMs ?? DEFAULT_MAX_STALE;
+  if (!Number.isFinite(maxStale) || maxStale <= 0) throw invalidArg('jwksMaxStaleMs must be a positive number of milliseconds');
+  const clock = options.now;
+  if (clock !== undefined && typeof clock !== 'function') throw invalidArg('now must be a function returning a Date');
+  const nowMs = clock ? () => clock().getTime() : Date.now;
+
   const http = boundFetch(options);
   let keys: JWTVerifyGetKey;
   let introspector: Introspector | null;
   try {
-    keys = createKeyResolver(options, http.fetch, { timeout: fetchTimeout, cooldown: options.jwksCooldown ?? 30_000 });
-    introspector = options.introspection ? createIntrospector(options.issuer, options.introspection, options, fetchTimeout) : null;
+    keys = createKeyResolver(options, http.fetch, {
+      timeout: fetchTimeout,
+      cooldown: jwksCooldown,
+      maxAge: Math.min(JWKS_MAX_AGE, maxStale),
+      maxStale,
+      retryCap: Math.max(jwksCooldown, JWKS_RETRY_CAP),
+      now: nowMs,
+      random: Math.random,
+      logger: options.logger,
+    });
+    introspector = options.introspection
+      ? createIntrospector(options.issuer, options.introspection, options, { timeoutMs: fetchTimeout, now: nowMs, random: Math.random, logger: options.logger })
+      : null;
   } catch (err) {
     void http.close(); // a guard that cannot be built must not leave its agent open
     throw err;
@@ -128,7 +153,8 @@ export function createGuard(options: GuardOptions): Guard {
         throw err;
       }
 
-      const now = Math.floor(Date.now() / 1000);
+      const current = clock?.();
+      const now = Math.floor((current?.getTime() ?? Date.now()) / 1000);
       let claims = verified.get(token, now);
       if (!claims) {
         try {
@@ -141,6 +167,7 @@ export function createGuard(options: GuardOptions): Guard {
             algorithms,
             typ: ACCESS_TOKEN_TYPE,
             clockTolerance,
+            ...(current === undefined ? {} : { currentDate: current }),
             requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id'],
           }));
         } catch (err) {

@@ -1,5 +1,6 @@
 export { createGuard, MissingToken, type Guard, type GuardRequest, type VerifiedToken } from './guard.ts';
-export type { CertificateSource, GuardOptions, IntrospectionOptions, KeySource } from './options.ts';
+export type { CertificateSource, CircuitBreakerSettings, GuardLogger, GuardOptions, IntrospectionOptions, KeySource } from './options.ts';
+export { BackendUnavailable } from './unavailable.ts';
 export { errorResponse, type GuardResponse } from './response.ts';
 export { withGuard, type GuardedHandler } from './adapters/node.ts';
 export { guardMiddleware, type AuthenticatedRequest } from './adapters/express.ts';

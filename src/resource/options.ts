@@ -22,6 +22,29 @@ export interface IntrospectionOptions {
   readonly key: string;
   /** Seconds an answer is reused (default 30, at most the token's remaining life). */
   readonly cacheSeconds?: number;
+  /** When to stop asking a failing token service for a while (see {@link CircuitBreakerSettings}). */
+  readonly circuitBreaker?: CircuitBreakerSettings;
+}
+
+/**
+ * The introspection circuit breaker: after `failureThreshold` consecutive failures (timeouts,
+ * connection errors, any answer but a 200 JSON object) every token is 503 for a cool-down that
+ * doubles with each failed probe, from `cooldownMs` to `maxCooldownMs` (jittered); then one
+ * request probes the service.
+ */
+export interface CircuitBreakerSettings {
+  /** Consecutive failures that open the circuit (default 5). */
+  readonly failureThreshold?: number;
+  /** The first cool-down, in milliseconds (default 5000). */
+  readonly cooldownMs?: number;
+  /** The longest cool-down, in milliseconds (default 60000). */
+  readonly maxCooldownMs?: number;
+}
+
+/** Where the guard reports security and availability events; pino's interface (info optional). */
+export interface GuardLogger {
+  warn(details: Record<string, unknown>, message: string): void;
+  info?(details: Record<string, unknown>, message: string): void;
 }
 
 /** Options of createGuard. */
@@ -41,8 +64,17 @@ export type GuardOptions = KeySource &
     readonly realm?: string;
     /** Timeout of each request to the token service, in milliseconds (default 5000). */
     readonly fetchTimeout?: number;
-    /** Where security events (a refused certificate header) are reported; pino's interface. */
-    readonly logger?: { warn(details: Record<string, unknown>, message: string): void };
-    /** Shortest interval between two JWKS fetches for an unknown `kid`, and the wait after a failed metadata or JWKS fetch, in milliseconds (default 30000). */
+    /** Where security events (a refused certificate header) and changes of the token service's health are reported; pino's interface. */
+    readonly logger?: GuardLogger;
+    /** Shortest interval between two JWKS fetches for an unknown `kid`, and the first wait after a failed metadata or JWKS fetch, in milliseconds (default 30000); the wait doubles per failure up to 5 minutes. */
     readonly jwksCooldown?: number;
+    /**
+     * How old the last good JWKS may get while the token service cannot be reached, in
+     * milliseconds (default 86400000, 24 h): until then tokens signed by a held key still verify;
+     * after, every token is 503 `temporarily_unavailable` (REL-09). The set is refreshed every
+     * 10 minutes (or this, if shorter) while the service answers.
+     */
+    readonly jwksMaxStaleMs?: number;
+    /** The clock (default: the system's): token lifetimes, the key set's age and the circuit breaker read it. */
+    readonly now?: () => Date;
   };

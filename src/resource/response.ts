@@ -1,6 +1,7 @@
 import { OAuthError, ServerError } from '../core/errors.ts';
 import { bearerChallenge } from '../core/www-authenticate.ts';
 import { MissingToken } from './guard.ts';
+import { BackendUnavailable } from './unavailable.ts';
 
 /** An error answer of a resource server: status, headers and JSON body. */
 export interface GuardResponse {
@@ -22,7 +23,11 @@ export function errorResponse(err: unknown, realm: string): GuardResponse {
     return { status: 401, headers: { ...json, 'www-authenticate': bearerChallenge(realm) }, body: {} };
   }
   const oauth = err instanceof OAuthError ? err : new ServerError('internal error', { cause: err });
-  if (oauth.status === 503) return { status: 503, headers: { ...json, 'retry-after': '5' }, body: { ...oauth.toJSON() } };
+  if (oauth.status === 503) {
+    // The guard knows when it will ask the token service again; other 503s keep the old 5 s hint.
+    const retryAfter = oauth instanceof BackendUnavailable ? oauth.retryAfter : 5;
+    return { status: 503, headers: { ...json, 'retry-after': String(retryAfter) }, body: { ...oauth.toJSON() } };
+  }
   if (oauth.status >= 500) return { status: oauth.status, headers: json, body: { ...oauth.toJSON() } };
   const body: Record<string, unknown> = { ...oauth.toJSON() };
   if ('scope' in oauth && typeof oauth.scope === 'string') body['scope'] = oauth.scope;

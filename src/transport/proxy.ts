@@ -27,6 +27,12 @@ export interface ProxySourceOptions {
   readonly verifyHeader?: { readonly name: string; readonly value: string };
   /** xfcc only: how many trusted Envoy hops each append an element (default 1: exactly one element). */
   readonly hops?: number;
+  /**
+   * xfcc only: the URI SAN of the Envoy proxy that terminates the client's TLS (its `By=` value,
+   * e.g. a SPIFFE ID). When set, the element used is the one that proxy wrote, and a header with
+   * no element (or two) naming it is refused (catalogue RS-B-10).
+   */
+  readonly proxyIdentity?: string;
 }
 
 /** What the source reads of a request: the TCP peer, and every header line as received. */
@@ -123,7 +129,8 @@ export function proxyCertificateSource(options: ProxySourceOptions): ProxyCertif
     if (verify.name === header) throw invalidArg('verifyHeader.name must differ from the certificate header');
   }
   if (hops !== undefined && format !== 'xfcc') throw invalidArg('hops applies to the xfcc format only');
-  const parse = format === 'xfcc' ? xfccParser(hops ?? 1) : PARSERS[format];
+  if (options.proxyIdentity !== undefined && format !== 'xfcc') throw invalidArg('proxyIdentity applies to the xfcc format only');
+  const parse = format === 'xfcc' ? xfccParser(hops ?? 1, options.proxyIdentity) : PARSERS[format];
 
   return (request) => {
     const values = headerLines(request.rawHeaders, header);

@@ -167,3 +167,15 @@ describe('resource guard, direct mTLS', () => {
     assert.match(thief.resumed, /^HTTP\/1\.1 401/, 'a resumed session of another certificate never carries A\'s binding');
   });
 });
+
+test('REL-08, REL-09: a non-positive jwksMaxStaleMs, a clock that is not a function, or bad circuit breaker settings are TypeError ERR_INVALID_ARG_VALUE at creation', () => {
+  const base = { issuer: 'https://issuer.example', jwksUri: 'https://issuer.example/jwks', audience: 'https://api.example/' } as const;
+  for (const jwksMaxStaleMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+    assert.throws(() => createGuard({ ...base, jwksMaxStaleMs }), { code: 'ERR_INVALID_ARG_VALUE' }, String(jwksMaxStaleMs));
+  }
+  assert.throws(() => createGuard({ ...base, now: 'yesterday' as unknown as () => Date }), { code: 'ERR_INVALID_ARG_VALUE' });
+  const introspection = { clientId: 'rs', cert: 'unused', key: 'unused' };
+  for (const circuitBreaker of [{ failureThreshold: 0 }, { failureThreshold: 1.5 }, { cooldownMs: -5 }, { maxCooldownMs: Number.NaN }]) {
+    assert.throws(() => createGuard({ ...base, introspection: { ...introspection, circuitBreaker } }), { code: 'ERR_INVALID_ARG_VALUE' }, JSON.stringify(circuitBreaker));
+  }
+});

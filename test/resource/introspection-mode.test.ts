@@ -7,7 +7,6 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { generateKeyPair, SignJWT } from 'jose';
 import { withGuard } from '../../src/resource/adapters/node.ts';
 import { createGuard, type Guard } from '../../src/resource/guard.ts';
@@ -56,11 +55,14 @@ function assertInvalidToken(res: Response, description: string): void {
   assert.equal(res.headers['www-authenticate'], `Bearer realm="${REALM}", error="invalid_token", error_description="${description}"`);
 }
 
-/** REL-08: the token service could not answer — 503 with Retry-After and no detail, never a 401 that sends the client for a new token. */
-function assertUnavailable(res: Response): void {
+/**
+ * REL-08: the token service could not answer — 503 with Retry-After (the seconds until the guard
+ * asks again) and no detail, never a 401 that sends the client for a new token.
+ */
+function assertUnavailable(res: Response, retryAfter: string): void {
   assert.equal(res.status, 503, res.text);
   assert.deepEqual(res.json, UNAVAILABLE);
-  assert.equal(res.headers['retry-after'], '5');
+  assert.equal(res.headers['retry-after'], retryAfter);
   assert.equal(res.headers['www-authenticate'], undefined);
 }
 
@@ -193,7 +195,8 @@ describe('JWKS refetch for unknown keys (JT-04)', () => {
 
   test('JT-04, REL-09: a JWKS endpoint that fails is 503, and is tried at most once per cooldown, not once per request', async () => {
     const token = await tokenFrom(h);
-    for (let i = 0; i < 4; i++) assertUnavailable(await call(api, '/broken/orders', token));
+    // The first wait after a failure is the cooldown (30 s), and Retry-After says so.
+    for (let i = 0; i < 4; i++) assertUnavailable(await call(api, '/broken/orders', token), '30');
     assert.equal(hitsOf('/jwks-moved'), 1);
   });
 });
@@ -209,12 +212,18 @@ describe('token service unreachable (REL-08, REL-09)', () => {
   let unseen: string;
   /** Likewise, presented last of all, after the failed refetch. */
   let last: string;
+  /** How far the 'stale' guard's clock is ahead. */
+  let offset = 0;
+  /** How far the 'jwt' guard's clock is ahead. */
+  let jwtAhead = 0;
   before(async () => {
     h = await startWorld();
     guards['introspecting'] = createGuard({ ...common(h), introspection: introspection(0) });
-    guards['jwt'] = createGuard({ ...common(h), jwksCooldown: 50 });
+    guards['jwt'] = createGuard({ ...common(h), jwksCooldown: 50, now: () => new Date(Date.now() + jwtAhead) });
     // Created now, first used after the service is gone.
     guards['cold'] = createGuard(common(h));
+    // Its clock runs `offset` ms ahead of the test's: two minutes of staleness allowed, so a refresh every minute.
+    guards['stale'] = createGuard({ ...common(h), jwksMaxStaleMs: 120_000, now: () => new Date(Date.now() + offset) });
     api = await apiFor(guards);
     seen = await tokenFrom(h);
     unseen = await tokenFrom(h);
@@ -222,6 +231,7 @@ describe('token service unreachable (REL-08, REL-09)', () => {
     assert.equal(new Set([seen, unseen, last].map((t) => jwtPayload(t)['jti'])).size, 3);
     assert.equal((await call(api, '/introspecting/orders', seen)).status, 200);
     assert.equal((await call(api, '/jwt/orders', seen)).status, 200);
+    assert.equal((await call(api, '/stale/orders', seen)).status, 200);
     await h.service.close();
     closed = true;
   });
@@ -234,20 +244,35 @@ describe('token service unreachable (REL-08, REL-09)', () => {
   });
 
   test('REL-08 (ST-03 analogue): with introspection and the token service down, a valid token is 503 temporarily_unavailable with Retry-After', async () => {
-    assertUnavailable(await call(api, '/introspecting/orders', seen));
+    // One failure does not open the circuit: the next request may ask again at once.
+    assertUnavailable(await call(api, '/introspecting/orders', seen), '1');
   });
 
   test('REL-09: a guard whose issuer is unreachable at first use (discovery fails) is 503, not 401', async () => {
-    assertUnavailable(await call(api, '/cold/orders', seen));
-    assertUnavailable(await call(api, '/cold/orders', unseen));
+    assertUnavailable(await call(api, '/cold/orders', seen), '30');
+    assertUnavailable(await call(api, '/cold/orders', unseen), '30');
   });
 
   test('REL-09: a JWT guard keeps verifying with the keys it holds; an unknown kid is 401 even when the refetch cannot reach the service', async () => {
     const res = await call(api, '/jwt/orders', unseen);
     assert.equal(res.status, 200, res.text);
     // Past the 50 ms cooldown an unknown kid triggers a refetch, which fails: the token is still not signed by a known key.
-    await sleep(120);
+    jwtAhead = 120;
     assertInvalidToken(await call(api, '/jwt/orders', await unknownKidToken(h.issuer, 'after-outage')), 'the access token is signed by an unknown key');
     assert.equal((await call(api, '/jwt/orders', last)).status, 200, 'known keys still verify after the failed refetch');
+  });
+
+  test('REL-09: with the token service down, a token of a held key verifies until the key set is jwksMaxStaleMs old, then is 503 with Retry-After', async () => {
+    offset = 90_000; // past the 1-minute refresh: the refresh fails, the held set answers
+    const stale = await call(api, '/stale/orders', unseen);
+    assert.equal(stale.status, 200, stale.text);
+    offset = 121_000; // past the 2-minute maximum staleness: fail closed, known key or not
+    const refused = await call(api, '/stale/orders', seen);
+    assert.equal(refused.status, 503, refused.text);
+    assert.deepEqual(refused.json, UNAVAILABLE);
+    const retryAfter = Number(refused.headers['retry-after']);
+    // The next attempt is one to two cooldowns (30-60 s) away: the second failure in a row, jittered.
+    assert.ok(retryAfter >= 30 && retryAfter <= 60, String(retryAfter));
+    assert.equal(refused.headers['www-authenticate'], undefined);
   });
 });

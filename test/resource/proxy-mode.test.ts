@@ -19,6 +19,8 @@ const PROXY = '127.0.0.2';
 /** Anyone else on the machine. */
 const CLIENT = '127.0.0.1';
 const REALM = API.acmeOrders;
+/** The URI SAN of the Envoy proxy in front, as it writes it in By=. */
+const EDGE = 'spiffe://edge.acme.example';
 const FORMATS: readonly ProxyFormat[] = ['rfc9440', 'xfcc', 'nginx', 'alb', 'alb-passthrough', 'traefik'];
 
 let h: Harness;
@@ -66,6 +68,16 @@ before(async () => {
       createGuard({ issuer: h.issuer, ca: a.ca, audience: API.acmeOrders, certificateSource: { from: 'proxy', format, trustedProxies: [PROXY] } }),
     );
   }
+  // Envoy named by its URI SAN: only the element its By= names is believed (RS-B-10).
+  guards.set(
+    'xfcc-by',
+    createGuard({
+      issuer: h.issuer,
+      ca: a.ca,
+      audience: API.acmeOrders,
+      certificateSource: { from: 'proxy', format: 'xfcc', trustedProxies: [PROXY], proxyIdentity: EDGE },
+    }),
+  );
   const handlers = new Map(
     [...guards].map(([format, guard]) => [
       format,
@@ -150,3 +162,29 @@ for (const format of FORMATS) {
     });
   });
 }
+
+describe('guard behind Envoy named by its identity (proxyIdentity)', () => {
+  const callBy = (value: string) =>
+    sendPlain(`${base}/xfcc-by/orders`, { localAddress: PROXY, headers: { authorization: `Bearer ${tokenA}`, 'x-forwarded-client-cert': value } });
+
+  test('RS-B-10: the holder\'s element written By= the configured proxy identity is accepted', async () => {
+    const [, value] = forwarded('xfcc', a.cert);
+    assert.ok(value.startsWith(`By=${EDGE};`));
+    const res = await callBy(value);
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.json?.['thumbprint'], expectedThumbprint(a.cert));
+  });
+
+  test('RS-B-10: an element By= another identity, or without By=, is 401 invalid_token, though the certificate is the holder\'s', async () => {
+    const [, value] = forwarded('xfcc', a.cert);
+    for (const bad of [value.replace(`By=${EDGE};`, 'By=spiffe://rogue.example;'), value.replace(`By=${EDGE};`, '')]) {
+      assertRefused(await callBy(bad), 'client certificate header not written by the trusted proxy', bad.slice(0, 30));
+    }
+  });
+
+  test('RS-B-10: an APPEND_FORWARD chain (a client-sent element, then the proxy\'s) is 401 invalid_token', async () => {
+    const [, mine] = forwarded('xfcc', a.cert);
+    const [, theirs] = forwarded('xfcc', g.cert);
+    assertRefused(await callBy(`${theirs},${mine}`), 'malformed client certificate header', 'two elements');
+  });
+});

@@ -177,6 +177,20 @@ describe('proxyCertificateSource: requests', () => {
   });
 });
 
+describe('proxyCertificateSource with the proxy\'s identity (RS-B-10)', () => {
+  test('RS-B-10: xfcc with proxyIdentity accepts the element By= the proxy, refuses one without it, and needs the xfcc format', () => {
+    const source = proxyCertificateSource({ format: 'xfcc', trustedProxies: ['10.0.0.0/8'], proxyIdentity: 'spiffe://edge' });
+    const [name, value] = forwarded('xfcc', pki.leaf.certPem);
+    assert.equal(source(request('10.0.0.2', name, value))?.thumbprint, expectedThumbprint(pki.leaf.certPem));
+    const rogue = value.replace('By=spiffe://edge;', 'By=spiffe://rogue;');
+    assert.throws(() => source(request('10.0.0.2', name, rogue)), refused('client certificate header not written by the trusted proxy'));
+    // The peer check still comes first.
+    assert.throws(() => source(request('203.0.113.5', name, value)), untrusted);
+    assert.throws(() => proxyCertificateSource({ format: 'nginx', trustedProxies: ['10.0.0.0/8'], proxyIdentity: 'spiffe://edge' }), isArgError);
+    assert.throws(() => proxyCertificateSource({ format: 'xfcc', trustedProxies: ['10.0.0.0/8'], proxyIdentity: 'not a uri' }), isArgError);
+  });
+});
+
 describe('proxyCertificateSource over a real node:http server', () => {
   let server: Server;
   let port: number;

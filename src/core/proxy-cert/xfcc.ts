@@ -4,6 +4,7 @@
  * with `\"` for a quote inside.
  * @see https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_conn_man/headers#x-forwarded-client-cert
  */
+import { InvalidToken } from '../errors.ts';
 import { isThumbprint } from '../thumbprint.ts';
 import { boundedHeaderValue, leafOfChain, malformedCertificateHeader, MAX_CHAIN_LENGTH, proxyCertificate, type ProxyCertificate } from './certificate.ts';
 import { decodeEscapedPem } from './escaped-pem.ts';
@@ -140,6 +141,22 @@ export function selectXfccElement(elements: readonly XfccElement[], hops: number
 }
 
 /**
+ * Picks the element written by the proxy whose certificate carries the URI SAN `identity`: among
+ * exactly `hops` elements, exactly one may name it in `By=` (compared exactly). No such element
+ * means the header was not written by that proxy — a client's own XFCC passed through, or a
+ * proxy in APPEND_FORWARD mode forwarding it — and two mean one is forged: both refused, as is
+ * any other count of elements (catalogue RS-B-10).
+ * @see https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_conn_man/headers#x-forwarded-client-cert
+ */
+export function selectXfccElementBy(elements: readonly XfccElement[], hops: number, identity: string): XfccElement {
+  if (!Number.isSafeInteger(hops) || hops < 1 || elements.length !== hops) throw malformedCertificateHeader();
+  const written = elements.filter((element) => element.by.includes(identity));
+  const [only] = written;
+  if (only === undefined || written.length !== 1) throw new InvalidToken('client certificate header not written by the trusted proxy');
+  return only;
+}
+
+/**
  * The certificate an element describes. `Cert` (URL-encoded PEM, one certificate) gives the DER;
  * without it, the leaf of `Chain`; `Hash` (hex SHA-256) alone gives only the thumbprint. When
  * several are present they must name the same certificate.
@@ -177,13 +194,18 @@ export function parseXfcc(value: string): ProxyCertificate {
 }
 
 /**
- * A parser for `hops` trusted Envoy hops that each append an element; see {@link selectXfccElement}.
- * Throws TypeError `ERR_INVALID_ARG_VALUE` unless `hops` is a positive integer.
+ * A parser for `hops` trusted Envoy hops that each append an element; see {@link selectXfccElement},
+ * or, given the proxy's URI SAN as `proxyIdentity`, {@link selectXfccElementBy}.
+ * Throws TypeError `ERR_INVALID_ARG_VALUE` unless `hops` is a positive integer and `proxyIdentity`, when given, a URI.
  * @see https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_conn_man/headers#x-forwarded-client-cert
  */
-export function xfccParser(hops: number): (value: string) => ProxyCertificate {
+export function xfccParser(hops: number, proxyIdentity?: string): (value: string) => ProxyCertificate {
   if (!Number.isSafeInteger(hops) || hops < 1) {
     throw Object.assign(new TypeError('hops must be a positive integer'), { code: 'ERR_INVALID_ARG_VALUE' });
   }
-  return (value) => xfccElementCertificate(selectXfccElement(parseXfccElements(value), hops));
+  if (proxyIdentity !== undefined && (typeof proxyIdentity !== 'string' || !URL.canParse(proxyIdentity) || CONTROL.test(proxyIdentity))) {
+    throw Object.assign(new TypeError('proxyIdentity must be the URI SAN of the proxy'), { code: 'ERR_INVALID_ARG_VALUE' });
+  }
+  if (proxyIdentity === undefined) return (value) => xfccElementCertificate(selectXfccElement(parseXfccElements(value), hops));
+  return (value) => xfccElementCertificate(selectXfccElementBy(parseXfccElements(value), hops, proxyIdentity));
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
 import { before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { parseXfcc, parseXfccElements, selectXfccElement, xfccElementCertificate, xfccParser } from '../../../src/core/proxy-cert/xfcc.ts';
+import { parseXfcc, parseXfccElements, selectXfccElement, selectXfccElementBy, xfccElementCertificate, xfccParser } from '../../../src/core/proxy-cert/xfcc.ts';
 import { albEscape, derOf, expectedThumbprint, isInvalidToken, isMalformed, mutation, nginxEscape, testPki, type TestPki } from './helpers.ts';
 
 let pki: TestPki;
@@ -156,6 +156,36 @@ describe('xfccElementCertificate and parseXfcc', () => {
     assert.equal(xfccElementCertificate(selectXfccElement(elements, 2)).thumbprint, expectedThumbprint(pki.leaf.certPem));
     assert.throws(() => selectXfccElement(elements, 1), isMalformed);
     assert.throws(() => selectXfccElement([], 1), isMalformed);
+  });
+
+  test('RS-B-10: with proxyIdentity, the one element whose By= names the proxy is used; none or two naming it is invalid_token', () => {
+    const EDGE = 'spiffe://mesh.example/edge';
+    const notByEdge = (err: unknown): boolean => isInvalidToken(err) && (err as Error).message === 'client certificate header not written by the trusted proxy';
+    const byEdge = xfccParser(1, EDGE);
+    assert.equal(byEdge(envoyElement(pki.leaf.certPem, EDGE)).thumbprint, expectedThumbprint(pki.leaf.certPem));
+    // Envoy writes one By= per URI SAN of its certificate: any of them names it.
+    assert.equal(byEdge(`By=spiffe://mesh.example/other;${envoyElement(pki.leaf.certPem, EDGE)}`).thumbprint, expectedThumbprint(pki.leaf.certPem));
+    // A client's own XFCC passed through unchanged, or written by another proxy, or with no By= at all.
+    assert.throws(() => byEdge(envoyElement(pki.leaf.certPem, 'spiffe://mesh.example/rogue')), notByEdge);
+    assert.throws(() => byEdge(`Hash=${hexHash(pki.leaf.certPem)}`), notByEdge);
+    // Exact comparison: no prefix, case or trailing-slash variants.
+    for (const near of [`${EDGE}/`, 'SPIFFE://mesh.example/edge', 'spiffe://mesh.example/edg', `${EDGE}x`]) {
+      assert.throws(() => byEdge(envoyElement(pki.leaf.certPem, near)), notByEdge, near);
+    }
+    // APPEND_FORWARD behind a client that sent its own element: two elements, refused by count...
+    const forged = envoyElement(pki.other.certPem, EDGE);
+    assert.throws(() => byEdge(`${forged},${envoyElement(pki.leaf.certPem, EDGE)}`), isMalformed);
+    // ...and with hops = 2, the element the proxy wrote is picked by By=, wherever it stands; two naming it are refused.
+    const twoHops = xfccParser(2, EDGE);
+    const inner = envoyElement(pki.other.certPem, 'spiffe://mesh.example/inner');
+    assert.equal(twoHops(`${envoyElement(pki.leaf.certPem, EDGE)},${inner}`).thumbprint, expectedThumbprint(pki.leaf.certPem));
+    assert.throws(() => twoHops(`${forged},${envoyElement(pki.leaf.certPem, EDGE)}`), notByEdge);
+    assert.throws(() => selectXfccElementBy(parseXfccElements(inner), 1, EDGE), notByEdge);
+    assert.throws(() => selectXfccElementBy([], 1, EDGE), isMalformed);
+  });
+
+  test('xfccParser refuses a proxyIdentity that is not a URI', () => {
+    for (const identity of ['', 'edge', 'spiffe://a\nb']) assert.throws(() => xfccParser(1, identity), isArgError, identity);
   });
 
   test('xfccParser refuses hops that are not a positive integer', () => {
