@@ -1,9 +1,8 @@
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { CertboundError } from '../core/certbound-error.ts';
-import { createMetrics, type ServiceMetrics } from '../server/metrics.ts';
+import { aggregateMetrics, createMetrics, type MetricsSnapshot, type ServiceMetrics } from '../server/metrics.ts';
 import type { MetricsSource } from '../server/metrics-listener.ts';
 
 /** What a worker needs to run its token service; sent over IPC, never in argv or the environment. */
@@ -22,8 +21,6 @@ export interface WorkerConfig {
   readonly logLevel: string;
 }
 
-type Metrics = MetricObjectWithValues<MetricValue<string>>[];
-
 /** Primary to worker. */
 export type PrimaryMessage =
   | { readonly type: 'start'; readonly config: WorkerConfig }
@@ -35,7 +32,7 @@ export type PrimaryMessage =
 export type WorkerMessage =
   | { readonly type: 'listening'; readonly issuer: string; readonly url: string }
   | { readonly type: 'failed'; readonly message: string }
-  | { readonly type: 'metrics'; readonly id: number; readonly metrics: Metrics }
+  | { readonly type: 'metrics'; readonly id: number; readonly metrics: MetricsSnapshot }
   | { readonly type: 'reloaded'; readonly id: number; readonly error?: string };
 
 /** The token service as N worker processes on one port. */
@@ -140,7 +137,7 @@ export async function startClusterService(count: number, config: Omit<WorkerConf
       async metrics() {
         const answers = await ask((id) => ({ type: 'metrics', id }), 'metrics');
         const workerMetrics = answers.flatMap((a) => (a.type === 'metrics' ? [a.metrics] : []));
-        return AggregatorRegistry.aggregate([await metrics.registry.getMetricsAsJSON(), ...workerMetrics]).metrics();
+        return aggregateMetrics([await metrics.registry.getMetricsAsJSON(), ...workerMetrics]);
       },
     },
     async reload() {

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 
 /**
  * The token service's Prometheus metrics, in a registry of their own (several services may
@@ -39,4 +39,12 @@ export function createMetrics(): ServiceMetrics {
       registers: [registry],
     }),
   };
+}
+
+/** One registry's metrics as data (prom-client's JSON form), as a process sends them to another. */
+export type MetricsSnapshot = MetricObjectWithValues<MetricValue<string>>[];
+
+/** The exposition of several processes' metrics summed (prom-client's cluster aggregation). */
+export function aggregateMetrics(snapshots: readonly MetricsSnapshot[]): Promise<string> {
+  return AggregatorRegistry.aggregate([...snapshots]).metrics();
 }
