@@ -18,6 +18,7 @@ import { openStore, redactDatabaseUrl } from '../storage/open.ts';
 import type { Store } from '../storage/store.ts';
 import { integerOption, parse, UsageError, useDataDir, type Command, type Io } from './context.ts';
 import { parseAuditRetention } from './retention.ts';
+import { parseDuration } from './duration.ts';
 
 /** The SAN the TLS certificate needs so that clients reach `hostname` (the issuer's, the admin API's). */
 function hostSan(hostname: string): SubjectAltName[] {
@@ -98,6 +99,7 @@ export const serve: Command = {
                       [--admin-host 127.0.0.1] [--admin-port 8444 | --no-admin] [--database URL] [--kek-file F]
                       [--metrics-host 127.0.0.1] [--metrics-port N]
                       [--default-audience URI] [--ca-names all|roots] [--audit-retention 90d|0]
+                      [--key-rotation 30d [--key-lead-time 1h]]
                       [--seed-demo] [--log-level info] [--dir D]
 
 Runs the token service on the data directory (initialising it first if needed).
@@ -121,6 +123,10 @@ Runs the token service on the data directory (initialising it first if needed).
                           present their chain: the cert.pem certbound issues already holds it
   --audit-retention D     delete audit events older than D (e.g. 90d, 36h; default 90d), at start
                           and hourly; 0 or off keeps every event
+  --key-rotation D        rotate the token signing key every D (e.g. 30d) on this instance, each new
+  --key-lead-time D       key published in /jwks D (default 1h) before it signs; without it, the
+                          schedule of keys rotate --schedule applies. Keys whose tokens have all
+                          expired leave /jwks by themselves either way (see certbound keys)
   --seed-demo             on an empty data directory, create partner 'demo' and client
                           'demo-client' with its key and certificate in <dir>/demo-client/
 While it runs, partner, client, resource, cert and admin commands on the same data directory go
@@ -145,6 +151,8 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
       'metrics-port': { type: 'string' },
       database: { type: 'string' },
       'audit-retention': { type: 'string' },
+      'key-rotation': { type: 'string' },
+      'key-lead-time': { type: 'string' },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const port = integerOption('port', values.port, 0, 65_535) ?? 8443;
@@ -156,6 +164,10 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
     const databaseUrl = values.database;
     if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
     const auditRetentionMs = parseAuditRetention(values['audit-retention']);
+    if (values['key-lead-time'] !== undefined && values['key-rotation'] === undefined) throw new UsageError('--key-lead-time goes with --key-rotation');
+    const leadTimeMs = values['key-lead-time'] === undefined ? 3_600_000 : parseDuration('key-lead-time', values['key-lead-time'], 0, 30 * 86_400_000);
+    const keyRotation = values['key-rotation'] === undefined ? undefined : { everyMs: parseDuration('key-rotation', values['key-rotation'], 3_600_000, 3_650 * 86_400_000), leadTimeMs };
+    if (keyRotation && keyRotation.everyMs <= keyRotation.leadTimeMs) throw new UsageError('--key-rotation must be longer than --key-lead-time');
     const caNames = values['ca-names'] ?? 'all';
     if (caNames !== 'all' && caNames !== 'roots') throw new UsageError('--ca-names is all or roots');
     if (values.issuer !== undefined) {
@@ -200,6 +212,7 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
         ...(values['default-audience'] === undefined ? {} : { defaultAudience: values['default-audience'] }),
         caNames,
         auditRetentionMs,
+        ...(keyRotation ? { keyRotation } : {}),
       });
       let adminNote = '';
       if (admin) {

@@ -180,7 +180,7 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
       jti: newJti(),
       allowedScopes: (client, uri) => state.registry.allowedScopes(client, uri),
     });
-    const accessToken = signAccessToken(claims, state.keys.active);
+    const accessToken = signAccessToken(claims, state.keys.signing(now()));
     metrics.tokensIssued.inc();
     // One line per token: the audit event's (which is also logged), or this one without an audit log.
     if (audit) audit.record(tokenIssuedEvent({ at: now(), client: auth.client, certificate: auth.certificate, claims, peer: request.ip }));

@@ -18,6 +18,8 @@ import { createMetrics, type ServiceMetrics } from './metrics.ts';
 import { loadRegistry, type Registry } from './registry.ts';
 import { watchRegistry } from './registry-watch.ts';
 import { loadSigningKey } from './signing-keys.ts';
+import { startKeyMaintenance } from './key-maintenance.ts';
+import type { MaintenanceResult, RotationSchedule } from './key-rotation.ts';
 
 /** How to run the token service. */
 export interface TokenServiceOptions {
@@ -65,6 +67,13 @@ export interface TokenServiceOptions {
   readonly crlFetchTimeoutMs?: number;
   /** CA certificates (PEM) trusted for https CRL sources besides Node's bundled roots. */
   readonly crlFetchCa?: readonly string[];
+  /**
+   * Rotates the signing key on this schedule (`serve --key-rotation`); the schedule stored with
+   * `keys rotate --schedule` when absent, none when neither. Previous keys are retired either way.
+   */
+  readonly keyRotation?: RotationSchedule;
+  /** How often key rotation and retirement are checked (ms); every minute by default, 0 only through maintainKeys(). */
+  readonly keyMaintenanceMs?: number;
   /** Clock, for tests. */
   readonly now?: () => Date;
 }
@@ -86,16 +95,17 @@ export interface TokenService {
   reload(): Promise<void>;
   /** Settles when the CRL fetches started by the start and the reloads so far are done (each within its deadline). */
   crlsFetched(): Promise<void>;
+  /** Runs one signing-key maintenance pass now (rotation when due, retirement of expired keys); never rejects. */
+  maintainKeys(): Promise<MaintenanceResult>;
   close(): Promise<void>;
 }
 
-async function loadKeys(store: Store): Promise<KeySet> {
-  const stored = await store.listSigningKeys();
-  const active = stored.filter((k) => k.active).at(-1);
+/** The published signing keys of the store, ready to sign and verify. */
+export async function loadKeys(store: Store): Promise<KeySet> {
+  const published = (await store.listSigningKeys()).filter((k) => k.active);
   // Fail fast rather than sign with an ephemeral or retired key that verifiers will not expect.
-  if (!active) throw new CertboundError('ERR_CERTBOUND_NOT_INITIALISED', 'the store holds no active signing key: run certbound init');
-  const keys = await Promise.all(stored.map(loadSigningKey));
-  return new KeySet(keys, active.kid);
+  if (published.length === 0) throw new CertboundError('ERR_CERTBOUND_NOT_INITIALISED', 'the store holds no active signing key: run certbound init');
+  return new KeySet(await Promise.all(published.map(loadSigningKey)));
 }
 
 /**
@@ -186,6 +196,15 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
   const reload = (): Promise<void> => (reloading = reloading.catch(() => {}).then(load));
   const pollMs = options.registryPollMs ?? 2_000;
   const stopWatching = pollMs > 0 ? await watchRegistry(store, pollMs, reload, options.logger) : () => {};
+  const keyMaintenance = startKeyMaintenance({
+    store,
+    schedule: options.keyRotation,
+    intervalMs: options.keyMaintenanceMs ?? 60_000,
+    onChange: reload,
+    audit,
+    logger: options.logger,
+    ...(options.now ? { now: options.now } : {}),
+  });
   const retention = options.auditRetentionMs
     ? startAuditRetention({ store, retentionMs: options.auditRetentionMs, audit, logger: options.logger, ...(options.now ? { now: options.now } : {}) })
     : null;
@@ -197,8 +216,10 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     metrics,
     reload,
     crlsFetched: () => crlsFetched,
+    maintainKeys: () => keyMaintenance.run(),
     async close() {
       stopWatching();
+      keyMaintenance.stop();
       retention?.stop();
       // Requests in flight finish (and record) first; then what the audit log holds is written.
       await app.close();
