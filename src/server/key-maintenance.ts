@@ -1,7 +1,7 @@
 import type { BaseLogger } from 'pino';
+import type { AuditEvent } from '../core/model.ts';
 import { bumpRegistryVersion } from '../storage/registry-version.ts';
 import type { Store } from '../storage/store.ts';
-import type { AuditLog } from './audit.ts';
 import { maintainSigningKeys, type MaintenanceResult, type RotationSchedule } from './key-rotation.ts';
 
 /** How the token service keeps its signing keys rotated and retired. */
@@ -13,7 +13,6 @@ export interface KeyMaintenanceOptions {
   readonly intervalMs?: number;
   /** Applies a change to this instance (reload); the registry version tells the others. */
   readonly onChange: () => Promise<void>;
-  readonly audit?: AuditLog | undefined;
   readonly logger?: Pick<BaseLogger, 'info' | 'warn'> | false | undefined;
   /** Clock, for tests. */
   readonly now?: () => Date;
@@ -35,7 +34,7 @@ const NOTHING: MaintenanceResult = { rotated: null, retired: [] };
  * registry version, and applied here at once.
  */
 export function startKeyMaintenance(options: KeyMaintenanceOptions): KeyMaintenance {
-  const { store, audit } = options;
+  const { store } = options;
   const now = options.now ?? (() => new Date());
   const logger = options.logger || null;
   // One pass at a time: a slow store never lets two passes rotate twice.
@@ -45,16 +44,19 @@ export function startKeyMaintenance(options: KeyMaintenanceOptions): KeyMaintena
     try {
       const result = await maintainSigningKeys(store, at, options.schedule);
       if (result.rotated === null && result.retired.length === 0) return result;
+      const events: AuditEvent[] = [];
       if (result.rotated) {
-        audit?.record({ at, event: 'keys.rotated', outcome: 'success', actor: 'schedule', detail: { kid: result.rotated.kid, activates_at: result.rotated.activatesAt.toISOString() } });
+        events.push({ at, event: 'keys.rotated', outcome: 'success', actor: 'schedule', detail: { kid: result.rotated.kid, activates_at: result.rotated.activatesAt.toISOString() } });
         logger?.info({ kid: result.rotated.kid, activates_at: result.rotated.activatesAt.toISOString() }, 'signing key rotated: published now, signing from activates_at');
       }
       if (result.retired.length > 0) {
-        audit?.record({ at, event: 'keys.retired', outcome: 'success', actor: 'schedule', detail: { kids: result.retired } });
+        events.push({ at, event: 'keys.retired', outcome: 'success', actor: 'schedule', detail: { kids: result.retired } });
         logger?.info({ kids: result.retired }, 'signing keys retired: every token they signed has expired');
       }
       await bumpRegistryVersion(store);
       await options.onChange();
+      // Written at once, not buffered: a key change is rare and belongs in the record even if the process dies next.
+      await store.appendAudit(events).catch((err: unknown) => logger?.warn({ err }, 'signing-key maintenance: the audit row could not be written'));
       return result;
     } catch (err) {
       // The next interval tries again; until then the keys in force stay in force.

@@ -201,7 +201,6 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     schedule: options.keyRotation,
     intervalMs: options.keyMaintenanceMs ?? 60_000,
     onChange: reload,
-    audit,
     logger: options.logger,
     ...(options.now ? { now: options.now } : {}),
   });
