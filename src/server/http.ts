@@ -24,6 +24,7 @@ import { authorizationServerMetadata, ENDPOINTS } from './metadata.ts';
 import { httpServerLimits, listenerLimits, TOKEN_SERVICE_LIMITS, type ListenerLimits } from './listener-limits.ts';
 import { createMetrics, type ServiceMetrics } from './metrics.ts';
 import type { Registry } from './registry.ts';
+import { readiness } from './readiness.ts';
 import { watchTlsFailures } from './tls-failures.ts';
 
 /** The mutable state the routes read on every request; replaced whole when the registry changes. */
@@ -32,6 +33,8 @@ export interface ServiceState {
   keys: KeySet;
   /** The issuer URL; fixed once the listener knows its port. */
   issuer: string;
+  /** The validity of the TLS certificate the listener serves (readiness; replaced when it is renewed). */
+  certificate: { readonly notBefore: Date; readonly notAfter: Date };
 }
 
 /** What the HTTP layer needs to answer requests. */
@@ -55,6 +58,8 @@ export interface AppOptions {
 }
 
 const BODY_LIMIT = 64 * 1024;
+/** How long /readyz waits for the store: a probe answers well within a load balancer's timeout. */
+const READINESS_TIMEOUT_MS = 1_000;
 const OTHER_METHODS = ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
 /**
@@ -237,12 +242,8 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
     );
   });
   app.get('/readyz', async (_request, reply) => {
-    try {
-      await store.getSetting('schema');
-      return { status: 'ready' };
-    } catch {
-      return reply.code(503).send({ status: 'unavailable' });
-    }
+    const failing = await readiness({ store, keys: state.keys, certificate: state.certificate, now: now(), timeoutMs: READINESS_TIMEOUT_MS });
+    return failing.length === 0 ? { status: 'ready' } : reply.code(503).send({ status: 'unavailable', failing });
   });
   return app;
 }

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -100,6 +101,12 @@ export interface TokenService {
   close(): Promise<void>;
 }
 
+/** The validity period of the (first) certificate of a PEM chain. */
+function certificateValidity(pem: string): { notBefore: Date; notAfter: Date } {
+  const cert = new X509Certificate(pem);
+  return { notBefore: new Date(cert.validFrom), notAfter: new Date(cert.validTo) };
+}
+
 /** The published signing keys of the store, ready to sign and verify. */
 export async function loadKeys(store: Store): Promise<KeySet> {
   const published = (await store.listSigningKeys()).filter((k) => k.active);
@@ -138,6 +145,7 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     registry,
     keys: await loadKeys(store),
     issuer: typeof options.issuer === 'string' ? options.issuer : '',
+    certificate: certificateValidity(tls.cert),
   };
   const https = { key: tls.key, cert: tls.cert, ca: [...listenerCas(state.registry)] };
   const ownAudit = options.audit === undefined;
