@@ -99,7 +99,7 @@ export const serve: Command = {
                       [--admin-host 127.0.0.1] [--admin-port 8444 | --no-admin] [--database URL] [--kek-file F]
                       [--metrics-host 127.0.0.1] [--metrics-port N]
                       [--default-audience URI] [--ca-names all|roots] [--audit-retention 90d|0]
-                      [--key-rotation 30d [--key-lead-time 1h]]
+                      [--key-rotation 30d [--key-lead-time 1h]] [--drain-timeout 10s]
                       [--seed-demo] [--log-level info] [--dir D]
 
 Runs the token service on the data directory (initialising it first if needed).
@@ -127,12 +127,16 @@ Runs the token service on the data directory (initialising it first if needed).
   --key-lead-time D       key published in /jwks D (default 1h) before it signs; without it, the
                           schedule of keys rotate --schedule applies. Keys whose tokens have all
                           expired leave /jwks by themselves either way (see certbound keys)
+  --drain-timeout D       on SIGTERM or SIGINT, how long requests in flight may take to finish
+                          (default 10s, at most 5m) before their connections are cut
   --seed-demo             on an empty data directory, create partner 'demo' and client
                           'demo-client' with its key and certificate in <dir>/demo-client/
 While it runs, partner, client, resource, cert and admin commands on the same data directory go
 through its admin API (with <dir>/admin/cert.pem, an administrator certificate it creates), so
 every change is live at once; other commands that change the directory refuse.
-SIGHUP reloads clients, partners, CAs and keys from the database.`,
+SIGHUP reloads clients, partners, CAs and keys from the database. SIGTERM (or Ctrl-C) shuts down
+gracefully: no new connections, requests in flight finish (--drain-timeout), the audit log is
+written, the database closed, exit status 0; a second signal exits at once (status 1).`,
   async run(args, io) {
     const { values, positionals } = parse(args, {
       host: { type: 'string' },
@@ -153,6 +157,7 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
       'audit-retention': { type: 'string' },
       'key-rotation': { type: 'string' },
       'key-lead-time': { type: 'string' },
+      'drain-timeout': { type: 'string' },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const port = integerOption('port', values.port, 0, 65_535) ?? 8443;
@@ -168,6 +173,7 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
     const leadTimeMs = values['key-lead-time'] === undefined ? 3_600_000 : parseDuration('key-lead-time', values['key-lead-time'], 0, 30 * 86_400_000);
     const keyRotation = values['key-rotation'] === undefined ? undefined : { everyMs: parseDuration('key-rotation', values['key-rotation'], 3_600_000, 3_650 * 86_400_000), leadTimeMs };
     if (keyRotation && keyRotation.everyMs <= keyRotation.leadTimeMs) throw new UsageError('--key-rotation must be longer than --key-lead-time');
+    const drainTimeoutMs = values['drain-timeout'] === undefined ? 10_000 : parseDuration('drain-timeout', values['drain-timeout'], 0, 300_000);
     const caNames = values['ca-names'] ?? 'all';
     if (caNames !== 'all' && caNames !== 'roots') throw new UsageError('--ca-names is all or roots');
     if (values.issuer !== undefined) {
@@ -213,6 +219,7 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
         caNames,
         auditRetentionMs,
         ...(keyRotation ? { keyRotation } : {}),
+        drainTimeoutMs,
       });
       let adminNote = '';
       if (admin) {
@@ -267,11 +274,22 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
         );
       });
       await stopped;
+      // A second signal means now: no drain, no flush (exit status 1 says so).
+      const force = () => process.exit(1);
+      process.on('SIGTERM', force);
+      process.on('SIGINT', force);
+      logger.info({ drain_timeout_ms: drainTimeoutMs }, 'shutting down');
       // The admin API first: no change is accepted that the token service would not apply.
       await adminApi?.close();
       await metrics?.close();
-      await service.close();
+      await service.close({
+        onStopAccepting: () => io.out(`Shutting down: no new connections; requests in flight may finish (up to ${drainTimeoutMs / 1000} s).`),
+        onCut: () => logger.warn({ drain_timeout_ms: drainTimeoutMs }, 'shutdown: requests still in flight at the drain deadline were cut'),
+      });
       logger.flush();
+      await store.close();
+      store = undefined;
+      io.out('Stopped: the audit log is written and the database closed.');
       return 0;
     } finally {
       await store?.close();

@@ -20,6 +20,7 @@ import { loadRegistry, type Registry } from './registry.ts';
 import { watchRegistry } from './registry-watch.ts';
 import { loadSigningKey } from './signing-keys.ts';
 import { startKeyMaintenance } from './key-maintenance.ts';
+import { drainAndClose } from './drain.ts';
 import type { MaintenanceResult, RotationSchedule } from './key-rotation.ts';
 
 /** How to run the token service. */
@@ -75,6 +76,8 @@ export interface TokenServiceOptions {
   readonly keyRotation?: RotationSchedule;
   /** How often key rotation and retirement are checked (ms); every minute by default, 0 only through maintainKeys(). */
   readonly keyMaintenanceMs?: number;
+  /** How long close() lets requests in flight finish before cutting their connections (ms); 10 seconds by default. */
+  readonly drainTimeoutMs?: number;
   /** Clock, for tests. */
   readonly now?: () => Date;
 }
@@ -98,7 +101,12 @@ export interface TokenService {
   crlsFetched(): Promise<void>;
   /** Runs one signing-key maintenance pass now (rotation when due, retirement of expired keys); never rejects. */
   maintainKeys(): Promise<MaintenanceResult>;
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections, lets requests in flight finish (within the drain timeout),
+   * writes what the audit log holds; `onStopAccepting` is told when the listener has closed,
+   * `onCut` when requests still in flight at the deadline had their connections cut.
+   */
+  close(options?: { readonly onStopAccepting?: () => void; readonly onCut?: () => void }): Promise<void>;
 }
 
 /** The validity period of the (first) certificate of a PEM chain. */
@@ -224,12 +232,13 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     reload,
     crlsFetched: () => crlsFetched,
     maintainKeys: () => keyMaintenance.run(),
-    async close() {
+    async close(closeOptions = {}) {
       stopWatching();
       keyMaintenance.stop();
       retention?.stop();
       // Requests in flight finish (and record) first; then what the audit log holds is written.
-      await app.close();
+      const { cut } = await drainAndClose(app, { timeoutMs: options.drainTimeoutMs ?? 10_000, onStopAccepting: closeOptions.onStopAccepting });
+      if (cut) closeOptions.onCut?.();
       crls.close();
       await closeAudit();
     },
