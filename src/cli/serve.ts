@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { pino } from 'pino';
 import { parseSanArgument } from '../admin/certs.ts';
@@ -220,6 +220,13 @@ written, the database closed, exit status 0; a second signal exits at once (stat
         auditRetentionMs,
         ...(keyRotation ? { keyRotation } : {}),
         drainTimeoutMs,
+        // A renewed certificate (cert server --renew): the admin API serves it too, and the data directory's files follow.
+        onTlsRenewed: async (renewed) => {
+          adminApi?.updateTls(renewed);
+          const files = dataDirFiles(dir);
+          await writeFile(files.tlsCert, renewed.cert, { mode: 0o644 });
+          await writeFile(files.tlsKey, renewed.key, { mode: 0o600 });
+        },
       });
       let adminNote = '';
       if (admin) {

@@ -21,6 +21,8 @@ import { watchRegistry } from './registry-watch.ts';
 import { loadSigningKey } from './signing-keys.ts';
 import { startKeyMaintenance } from './key-maintenance.ts';
 import { drainAndClose } from './drain.ts';
+import { startExpiryWatch } from './expiry-watch.ts';
+import { TOKEN_SERVICE_TLS } from './certificate-inventory.ts';
 import type { MaintenanceResult, RotationSchedule } from './key-rotation.ts';
 
 /** How to run the token service. */
@@ -76,6 +78,10 @@ export interface TokenServiceOptions {
   readonly keyRotation?: RotationSchedule;
   /** How often key rotation and retirement are checked (ms); every minute by default, 0 only through maintainKeys(). */
   readonly keyMaintenanceMs?: number;
+  /** How often certificate expiry is checked (ms): hourly by default, and after every reload; 0 only then. */
+  readonly expiryCheckMs?: number;
+  /** Told when a reload picked up a renewed TLS certificate of the token service (serve rewrites its files). */
+  readonly onTlsRenewed?: (tls: { readonly cert: string; readonly key: string }) => Promise<void>;
   /** How long close() lets requests in flight finish before cutting their connections (ms); 10 seconds by default. */
   readonly drainTimeoutMs?: number;
   /** Clock, for tests. */
@@ -101,6 +107,8 @@ export interface TokenService {
   crlsFetched(): Promise<void>;
   /** Runs one signing-key maintenance pass now (rotation when due, retirement of expired keys); never rejects. */
   maintainKeys(): Promise<MaintenanceResult>;
+  /** Sets the certificate expiry gauges and logs the warnings due, now (also hourly and after each reload); never rejects. */
+  checkExpiry(): Promise<void>;
   /**
    * Stops accepting connections, lets requests in flight finish (within the drain timeout),
    * writes what the audit log holds; `onStopAccepting` is told when the listener has closed,
@@ -133,7 +141,7 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
   if (typeof options.issuer === 'string') assertIssuer(options.issuer);
   let tls = options.tls;
   if (!tls) {
-    const stored = await store.getTlsCredential('token-service');
+    const stored = await store.getTlsCredential(TOKEN_SERVICE_TLS);
     if (!stored) throw new CertboundError('ERR_CERTBOUND_NOT_INITIALISED', 'the store holds no TLS certificate for the token service: run certbound init');
     tls = { cert: stored.certPem, key: pkcs8ToPem(stored.keyPkcs8) };
   }
@@ -155,6 +163,7 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     issuer: typeof options.issuer === 'string' ? options.issuer : '',
     certificate: certificateValidity(tls.cert),
   };
+  // The listener's credential: replaced when a renewed stored one is loaded (never one given as options.tls).
   const https = { key: tls.key, cert: tls.cert, ca: [...listenerCas(state.registry)] };
   const ownAudit = options.audit === undefined;
   const audit = options.audit === false ? undefined : (options.audit ?? createAuditLog({ store, logger: options.logger ?? false }));
@@ -163,6 +172,14 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     else await audit?.flush();
   };
   const metrics = createMetrics();
+  const expiry = startExpiryWatch({
+    store,
+    gauge: metrics.certificateExpiry,
+    served: () => ({ name: TOKEN_SERVICE_TLS, certPem: https.cert }),
+    logger: options.logger,
+    intervalMs: options.expiryCheckMs ?? 3_600_000,
+    ...(options.now ? { now: options.now } : {}),
+  });
   const app = buildApp({
     audit,
     metrics,
@@ -183,6 +200,7 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     throw err;
   }
   const server = app.server as HttpsServer;
+  void expiry.check();
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   if (typeof options.issuer === 'function') {
@@ -199,6 +217,13 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
   const load = async () => {
     const registry = await loadRegistry(store, crls);
     const keys = await loadKeys(store);
+    // A renewed certificate (cert server --renew) is served from the next handshake on.
+    const stored = options.tls ? null : await store.getTlsCredential(TOKEN_SERVICE_TLS);
+    const renewed = stored !== null && stored.certPem !== https.cert;
+    if (renewed) {
+      https.cert = stored.certPem;
+      https.key = pkcs8ToPem(stored.keyPkcs8);
+    }
     // Not awaited: a slow or dead CRL source must never hold up a registry change (or a
     // shutdown behind it); sync never rejects, and the anchor fails closed until its CRL is read.
     crlsFetched = Promise.all([crlsFetched, crls.sync([...registry.anchors.values()].flat())]).then(() => {});
@@ -206,6 +231,12 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     server.setSecureContext({ ...https, ca: [...listenerCas(registry)], ...TLS_POLICY });
     state.registry = registry;
     state.keys = keys;
+    if (renewed) {
+      state.certificate = certificateValidity(https.cert);
+      if (options.logger) options.logger.info({ not_after: state.certificate.notAfter.toISOString() }, 'TLS certificate renewed: served from the next handshake on');
+      await options.onTlsRenewed?.({ cert: https.cert, key: https.key });
+    }
+    void expiry.check();
   };
   // One reload at a time, in order: a slow one never overwrites a newer one that finished first.
   let reloading: Promise<void> = Promise.resolve();
@@ -232,9 +263,11 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     reload,
     crlsFetched: () => crlsFetched,
     maintainKeys: () => keyMaintenance.run(),
+    checkExpiry: () => expiry.check(),
     async close(closeOptions = {}) {
       stopWatching();
       keyMaintenance.stop();
+      expiry.stop();
       retention?.stop();
       // Requests in flight finish (and record) first; then what the audit log holds is written.
       const { cut } = await drainAndClose(app, { timeoutMs: options.drainTimeoutMs ?? 10_000, onStopAccepting: closeOptions.onStopAccepting });
