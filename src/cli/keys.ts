@@ -70,7 +70,7 @@ export const keys: Command = {
             (published until every token it signed has expired), retired; and the schedule
   rotate [--lead-time 1h]
             add a new signing key, published in /jwks at once and signing after the lead time
-            (default 1h: longer than resource servers cache the JWKS — 5 min for certbound's guard)
+            (default 1h: longer than resource servers cache the JWKS — certbound's guard 10 min)
   rotate --schedule 30d|off [--lead-time 1h]
             rotate automatically: certbound serve adds a key every period (serve --key-rotation
             sets it for one instance)
