@@ -241,6 +241,17 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
       'request',
     );
   });
+  // While the service drains (close()), every answer ends its connection, so that a keep-alive
+  // peer whose request finished does not hold the drain open until its deadline.
+  let draining = false;
+  app.addHook('preClose', (done) => {
+    draining = true;
+    done();
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (draining) reply.header('connection', 'close');
+    done(null, payload);
+  });
   app.get('/readyz', async (_request, reply) => {
     const failing = await readiness({ store, keys: state.keys, certificate: state.certificate, now: now(), timeoutMs: READINESS_TIMEOUT_MS });
     return failing.length === 0 ? { status: 'ready' } : reply.code(503).send({ status: 'unavailable', failing });
