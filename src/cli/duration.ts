@@ -16,6 +16,7 @@ export function parseDuration(option: string, value: string, min: number, max: n
 }
 
 function describe(ms: number): string {
+  if (ms === 0) return '0';
   for (const unit of ['d', 'h', 'm', 's'] as const) if (ms % UNIT_MS[unit] === 0 && ms >= UNIT_MS[unit]) return `${ms / UNIT_MS[unit]}${unit}`;
   return `${ms}ms`;
 }

@@ -295,3 +295,19 @@ describe('certbound serve: graceful shutdown on SIGTERM', () => {
     }
   });
 });
+
+describe('certbound serve: key rotation and drain options', () => {
+  test('--key-lead-time without --key-rotation, a period not longer than the lead time, and a drain over 5 minutes are usage errors (exit 2)', async () => {
+    for (const [args, message] of [
+      [['--key-lead-time', '2h'], /--key-lead-time goes with --key-rotation/],
+      [['--key-rotation', '2h', '--key-lead-time', '2h'], /--key-rotation must be longer than --key-lead-time/],
+      [['--key-rotation', '30m'], /--key-rotation takes a duration from 1h to 3650d/],
+      [['--drain-timeout', '10m'], /--drain-timeout takes a duration from 0 to 5m/],
+    ] as const) {
+      const r = await certbound(['serve', '--dir', join(home, 'never'), ...args], { cwd: home });
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.ok(!hasStackTrace(r.stderr), r.stderr);
+    }
+  });
+});
