@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { pino } from 'pino';
 import { parseSanArgument } from '../admin/certs.ts';
@@ -18,7 +18,7 @@ import { openStore, redactDatabaseUrl } from '../storage/open.ts';
 import type { Store } from '../storage/store.ts';
 import { integerOption, parse, UsageError, useDataDir, type Command, type Io } from './context.ts';
 import { parseAuditRetention } from './retention.ts';
-import { parseDuration } from './duration.ts';
+import { onServiceCertificateRenewed, parseOpsOptions } from './serve-ops.ts';
 
 /** The SAN the TLS certificate needs so that clients reach `hostname` (the issuer's, the admin API's). */
 function hostSan(hostname: string): SubjectAltName[] {
@@ -169,11 +169,7 @@ written, the database closed, exit status 0; a second signal exits at once (stat
     const databaseUrl = values.database;
     if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
     const auditRetentionMs = parseAuditRetention(values['audit-retention']);
-    if (values['key-lead-time'] !== undefined && values['key-rotation'] === undefined) throw new UsageError('--key-lead-time goes with --key-rotation');
-    const leadTimeMs = values['key-lead-time'] === undefined ? 3_600_000 : parseDuration('key-lead-time', values['key-lead-time'], 0, 30 * 86_400_000);
-    const keyRotation = values['key-rotation'] === undefined ? undefined : { everyMs: parseDuration('key-rotation', values['key-rotation'], 3_600_000, 3_650 * 86_400_000), leadTimeMs };
-    if (keyRotation && keyRotation.everyMs <= keyRotation.leadTimeMs) throw new UsageError('--key-rotation must be longer than --key-lead-time');
-    const drainTimeoutMs = values['drain-timeout'] === undefined ? 10_000 : parseDuration('drain-timeout', values['drain-timeout'], 0, 300_000);
+    const { keyRotation, drainTimeoutMs } = parseOpsOptions(values);
     const caNames = values['ca-names'] ?? 'all';
     if (caNames !== 'all' && caNames !== 'roots') throw new UsageError('--ca-names is all or roots');
     if (values.issuer !== undefined) {
@@ -220,13 +216,7 @@ written, the database closed, exit status 0; a second signal exits at once (stat
         auditRetentionMs,
         ...(keyRotation ? { keyRotation } : {}),
         drainTimeoutMs,
-        // A renewed certificate (cert server --renew): the admin API serves it too, and the data directory's files follow.
-        onTlsRenewed: async (renewed) => {
-          adminApi?.updateTls(renewed);
-          const files = dataDirFiles(dir);
-          await writeFile(files.tlsCert, renewed.cert, { mode: 0o644 });
-          await writeFile(files.tlsKey, renewed.key, { mode: 0o600 });
-        },
+        onTlsRenewed: onServiceCertificateRenewed(dir, () => adminApi),
       });
       let adminNote = '';
       if (admin) {
