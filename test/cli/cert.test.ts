@@ -50,15 +50,16 @@ describe('certbound cert expiring', () => {
 });
 
 describe('certbound cert server --renew', () => {
-  test('while serve runs: the token listener presents the new certificate at once, and the data directory files follow', async () => {
+  test('while serve runs: the token listener and the admin API present the new certificate at once, and the data directory files follow', async () => {
     const data = join(root, 'renew');
     const port = await freePort();
     const serve = startCertbound(['serve', '--dir', data, '--port', String(port), '--admin-port', '0'], { cwd: root });
     try {
       await serve.waitFor(/Stop with Ctrl-C/);
       const ca = await readFile(join(data, 'ca.pem'), 'utf8');
-      const presented = async (): Promise<X509Certificate> => {
-        const socket = connect({ host: '127.0.0.1', port, servername: 'localhost', ca });
+      const adminPort = Number(/admin API +https:\/\/127\.0\.0\.1:(\d+)/.exec(serve.stdout())?.[1]);
+      const presented = async (at = port): Promise<X509Certificate> => {
+        const socket = connect({ host: '127.0.0.1', port: at, servername: 'localhost', ca });
         await once(socket, 'secureConnect');
         const cert = socket.getPeerX509Certificate()!;
         socket.destroy();
@@ -72,6 +73,7 @@ describe('certbound cert server --renew', () => {
       assert.notEqual(now.fingerprint256, old.fingerprint256);
       assert.equal(now.serialNumber.toLowerCase(), renewed.serial.toLowerCase());
       assert.equal(new X509Certificate(await readFile(join(data, 'tls-cert.pem'), 'utf8')).fingerprint256, now.fingerprint256, 'tls-cert.pem rewritten');
+      assert.equal((await presented(adminPort)).fingerprint256, now.fingerprint256, 'the admin API serves it too');
       const listed = await cli(['cert', 'expiring', '--within', '3650d', '--dir', data, '--json']);
       assert.equal(listed.code, 0, listed.err);
       const list = JSON.parse(listed.out) as Expiring;
