@@ -52,6 +52,8 @@ export interface AdminApi {
   readonly port: number;
   /** The address it is bound to, as the OS reports it (e.g. `0.0.0.0`). */
   readonly boundAddress: string;
+  /** Serves another certificate and key (PEM) from the next handshake on: the token service's renewed one. */
+  updateTls(tls: { readonly cert: string; readonly key: string }): void;
   close(): Promise<void>;
 }
 
@@ -242,6 +244,9 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
     url: `https://${reachable(address)}:${address.port}`,
     port: address.port,
     boundAddress: address.address,
+    updateTls(tls) {
+      (app.server as HttpsServer).setSecureContext({ cert: tls.cert, key: tls.key, ...TLS_POLICY });
+    },
     async close() {
       await app.close();
       if (options.audit) await audit.flush();

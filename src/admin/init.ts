@@ -8,6 +8,7 @@ import { createRootCa } from '../pki/ca.ts';
 import { certIdentity } from '../pki/cert-identity.ts';
 import { issueCertificate, type SubjectAltName } from '../pki/issue.ts';
 import { pkcs8ToPem } from '../pki/keys.ts';
+import { TOKEN_SERVICE_TLS } from '../server/certificate-inventory.ts';
 import { generateSigningKey } from '../server/signing-keys.ts';
 import { bumpRegistryVersion } from '../storage/registry-version.ts';
 import type { Store } from '../storage/store.ts';
@@ -15,8 +16,8 @@ import { dataDirFiles } from './files.ts';
 
 /** The platform root CA's id in the store. */
 export const PLATFORM_CA = 'platform';
-/** The token service's own TLS credential's name in the store. */
-export const TOKEN_SERVICE_TLS = 'token-service';
+// The token service's own TLS credential's name in the store (the expiry watch reads it too).
+export { TOKEN_SERVICE_TLS };
 /** Names every development TLS certificate of the token service covers. */
 export const DEFAULT_SANS: readonly SubjectAltName[] = [
   { type: 'dns', value: 'localhost' },
@@ -43,7 +44,7 @@ function covers(certPem: string, sans: readonly SubjectAltName[]): boolean {
 }
 
 /** The dNSName and iPAddress SANs of a certificate, so that re-issuing it keeps the names it had. */
-function sansOf(certPem: string): SubjectAltName[] {
+export function sansOf(certPem: string): SubjectAltName[] {
   const id = certIdentity(new X509Certificate(certPem).raw);
   const ipText = (ip: Uint8Array): string =>
     ip.length === 4

@@ -17,6 +17,8 @@ import { parseTimestamp } from '../core/timestamp.ts';
 import { InvalidAdminInput, opt, optStr, str, strList, type JsonSchema, type Operation } from './operation.ts';
 import { addPartner, deletePartner, getPartner, listPartners, setPartnerStatus, showPartner } from './partners.ts';
 import { addResource, grantResource, listResources, revokeGrant, showResource } from './resources.ts';
+import { SIGNING_KEY_OPERATIONS } from './signing-keys.ts';
+import { SERVICE_CERTIFICATE_OPERATIONS } from './service-certificate.ts';
 
 /** No control character (C0, DEL, C1): they forge log lines and audit rows, and PostgreSQL refuses NUL. */
 export const NO_CONTROL = '^[^\\u0000-\\u001F\\u007F-\\u009F]*$';
@@ -263,6 +265,8 @@ export const OPERATIONS: readonly Operation[] = [
       return { before: before.toISOString(), deleted: await ctx.store.pruneAudit(before) };
     },
   },
+  ...SIGNING_KEY_OPERATIONS,
+  ...SERVICE_CERTIFICATE_OPERATIONS,
 ];
 
 /**

@@ -3,14 +3,23 @@ import { issueServerCertificate, parseSanArgument } from '../admin/certs.ts';
 import { ADMIN_TARGET_USAGE } from './admin-target.ts';
 import { field, onTarget, parseAdmin, pemArgument, show } from './admin-command.ts';
 import { integerOption, UsageError, useDataDir, withStore, type Command } from './context.ts';
+import { parseDuration } from './duration.ts';
 
-/** `certbound cert server|sign|revoke|list`. */
+/** `certbound cert server|sign|revoke|list|expiring`. */
 export const cert: Command = {
   usage: `Usage: certbound cert <subcommand> [options] [--dir D] [--json]
 
   server <name> --san dns:NAME|ip:ADDR [--san …] --out DIR
         a TLS server certificate from the platform CA, for a resource server or a proxy; writes
         DIR/cert.pem, DIR/key.pem (mode 0600) and DIR/ca.pem
+  server --renew
+        re-issue the token service's own TLS certificate (new key, same names). A running serve
+        serves it from the next handshake on, without a restart (every instance on the database),
+        and rewrites <dir>/tls-cert.pem and tls-key.pem; otherwise serve does at its next start
+  expiring [--within 30d]
+        certificates expiring within the period (expired ones included), soonest first: the
+        token service's TLS certificate, the platform and partner CAs, administrator certificates,
+        registered and issued client certificates, issued server certificates
   sign --partner <partner-id> --csr req.pem [--client C] [--days N] [--san-uri URI …] [--out cert.pem]
         sign a partner's CSR with its issuing CA: the private key never leaves the partner. The
         certificate is a clientAuth leaf with the CSR's subject and, with --client, the SAN URI
@@ -34,8 +43,29 @@ ${ADMIN_TARGET_USAGE}`,
       serial: { type: 'string' },
       thumbprint: { type: 'string' },
       reason: { type: 'string' },
+      renew: { type: 'boolean' },
+      within: { type: 'string' },
     });
+    if (values.renew && positionals[0] !== 'server') throw new UsageError('--renew goes with cert server');
+    if (values.within !== undefined && positionals[0] !== 'expiring') throw new UsageError('--within goes with cert expiring');
     const [sub, name, ...rest] = positionals;
+    if (sub === 'server' && values.renew) {
+      if (name !== undefined || values.san !== undefined || values.out !== undefined) throw new UsageError('cert server --renew takes no name, --san or --out: it renews the token service certificate');
+      const r = await onTarget(values, (invoke) => invoke('renewServiceCertificate'));
+      show(io, values.json, r, () => `Token service certificate renewed (serial ${field(r, 'serial')}, valid until ${field(r, 'not_after')}); a running serve serves it from the next handshake on.`);
+      return 0;
+    }
+    if (sub === 'expiring') {
+      if (name !== undefined) throw new UsageError(`unexpected argument '${name}'`);
+      const within = parseDuration('within', values.within ?? '30d', 0, 3_650 * 86_400_000);
+      const list = (await onTarget(values, (invoke) => invoke('listExpiringCertificates', { within_seconds: within / 1000 }))) as Record<string, unknown>[];
+      show(io, values.json, list, () =>
+        list.length === 0
+          ? `No certificate expires within ${values.within ?? '30d'}.`
+          : list.map((c) => `${String(c['not_after'])}\t${String(c['kind'])}\t${String(c['name'])}\t${String(c['subject'])}`).join('\n'),
+      );
+      return 0;
+    }
     if (sub === 'server') {
       if (name === undefined || rest.length > 0) throw new UsageError('expected: certbound cert server <name> --san … --out DIR');
       if (values.out === undefined) throw new UsageError('--out is required');

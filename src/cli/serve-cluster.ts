@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { CertboundError } from '../core/certbound-error.ts';
 import { aggregateMetrics, createMetrics, type MetricsSnapshot, type ServiceMetrics } from '../server/metrics.ts';
 import type { MetricsSource } from '../server/metrics-listener.ts';
+import type { RotationSchedule } from '../server/key-rotation.ts';
 
 /** What a worker needs to run its token service; sent over IPC, never in argv or the environment. */
 export interface WorkerConfig {
@@ -19,6 +20,10 @@ export interface WorkerConfig {
   readonly caNames: 'all' | 'roots';
   readonly auditRetentionMs: number;
   readonly logLevel: string;
+  /** How long a worker's requests in flight may take to finish when it stops. */
+  readonly drainTimeoutMs: number;
+  /** This instance's rotation schedule (serve --key-rotation): kept by the first worker only. */
+  readonly keyRotation: RotationSchedule | null;
 }
 
 /** Primary to worker. */
@@ -45,8 +50,8 @@ export interface ClusterService {
   readonly exposition: MetricsSource;
   /** Has every worker reload its registry from the store; settles when all have (rejects if one failed). */
   reload(): Promise<void>;
-  /** Stops every worker (each finishes its requests and flushes its audit log) and waits for them. */
-  close(): Promise<void>;
+  /** Stops every worker (each drains its requests and writes its audit log) and waits for them. */
+  close(options?: { readonly onStopAccepting?: () => void }): Promise<void>;
 }
 
 const WORKER_ENTRY = fileURLToPath(new URL(`./serve-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
@@ -146,6 +151,9 @@ export async function startClusterService(count: number, config: Omit<WorkerConf
       const failed = answers.find((a) => a.type === 'reloaded' && a.error !== undefined);
       if (failed?.type === 'reloaded') throw new CertboundError('ERR_CERTBOUND_USAGE', `a worker could not reload: ${failed.error}`);
     },
-    close: stopAll,
+    async close(options = {}) {
+      options.onStopAccepting?.();
+      await stopAll();
+    },
   };
 }

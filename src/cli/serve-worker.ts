@@ -30,6 +30,8 @@ async function start(config: Extract<PrimaryMessage, { type: 'start' }>['config'
     caNames: config.caNames,
     // One worker prunes the audit log; the others would only repeat its DELETE.
     auditRetentionMs: config.index === 0 ? config.auditRetentionMs : 0,
+    ...(config.index === 0 && config.keyRotation !== null ? { keyRotation: config.keyRotation } : {}),
+    drainTimeoutMs: config.drainTimeoutMs,
   });
   send({ type: 'listening', issuer: service.issuer, url: service.url });
 }

@@ -21,6 +21,7 @@ import type { Store } from '../storage/store.ts';
 import { integerOption, parse, UsageError, useDataDir, type Command, type Io } from './context.ts';
 import { parseAuditRetention } from './retention.ts';
 import { openServeStore } from './serve-store.ts';
+import { onServiceCertificateRenewed, parseOpsOptions } from './serve-ops.ts';
 
 /** The SAN the TLS certificate needs so that clients reach `hostname` (the issuer's, the admin API's). */
 function hostSan(hostname: string): SubjectAltName[] {
@@ -101,7 +102,8 @@ export const serve: Command = {
                       [--admin-host 127.0.0.1] [--admin-port 8444 | --no-admin] [--database URL] [--kek-file F]
                       [--metrics-host 127.0.0.1] [--metrics-port N]
                       [--default-audience URI] [--ca-names all|roots] [--audit-retention 90d|0]
-                      [--workers N] [--seed-demo] [--log-level info] [--dir D]
+                      [--workers N] [--key-rotation 30d [--key-lead-time 1h]] [--drain-timeout 10s]
+                      [--seed-demo] [--log-level info] [--dir D]
 
 Runs the token service on the data directory (initialising it first if needed).
   --issuer URL            exactly the issuer tokens and metadata carry (default https://localhost:PORT)
@@ -127,6 +129,12 @@ Runs the token service on the data directory (initialising it first if needed).
   --workers N             run the token service in N processes sharing the port (default 1; above 1
                           needs --database: the embedded store has one writer). The admin API and
                           metrics stay in the first process; metrics sum every worker's
+  --key-rotation D        rotate the token signing key every D (e.g. 30d) on this instance, each new
+  --key-lead-time D       key published in /jwks D (default 1h) before it signs; without it, the
+                          schedule of keys rotate --schedule applies. Keys whose tokens have all
+                          expired leave /jwks by themselves either way (see certbound keys)
+  --drain-timeout D       on SIGTERM or SIGINT, how long requests in flight may take to finish
+                          (default 10s, at most 5m) before their connections are cut
   --seed-demo             on an empty data directory, create partner 'demo' and client
                           'demo-client' with its key and certificate in <dir>/demo-client/
 While it runs, partner, client, resource, cert and admin commands on the same data directory go
@@ -135,7 +143,9 @@ every change is live at once; other commands that change the directory refuse.
 Instances on one PostgreSQL database share one issuer (stored at the first start; another
 --issuer is refused) and apply each other's changes at once (LISTEN/NOTIFY, with a 2 s poll as
 safety net). A database that cannot be reached at start is retried until it answers.
-SIGHUP reloads clients, partners, CAs and keys from the database.`,
+SIGHUP reloads clients, partners, CAs and keys from the database. SIGTERM (or Ctrl-C) shuts down
+gracefully: no new connections, requests in flight finish (--drain-timeout), the audit log is
+written, the database closed, exit status 0; a second signal exits at once (status 1).`,
   async run(args, io) {
     const { values, positionals } = parse(args, {
       host: { type: 'string' },
@@ -155,6 +165,9 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
       database: { type: 'string' },
       'audit-retention': { type: 'string' },
       workers: { type: 'string' },
+      'key-rotation': { type: 'string' },
+      'key-lead-time': { type: 'string' },
+      'drain-timeout': { type: 'string' },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const port = integerOption('port', values.port, 0, 65_535) ?? 8443;
@@ -170,6 +183,7 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
     }
     if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
     const auditRetentionMs = parseAuditRetention(values['audit-retention']);
+    const { keyRotation, drainTimeoutMs } = parseOpsOptions(values);
     const caNames = values['ca-names'] ?? 'all';
     if (caNames !== 'all' && caNames !== 'roots') throw new UsageError('--ca-names is all or roots');
     if (values.issuer !== undefined) {
@@ -227,6 +241,8 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
             tls,
             defaultAudience: values['default-audience'],
             logLevel: values['log-level'] ?? 'info',
+            drainTimeoutMs,
+            keyRotation: keyRotation ?? null,
           }, logger)
         : await startTokenService({
             ...serviceOptions,
@@ -234,6 +250,9 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
             issuer: issuer ?? ((actual: number) => `https://localhost:${actual}`),
             logger,
             ...(tls ? { tls } : {}),
+            ...(keyRotation ? { keyRotation } : {}),
+            drainTimeoutMs,
+            onTlsRenewed: onServiceCertificateRenewed(dir, () => adminApi),
           });
       if (issuer === null && shared) {
         // Port 0: the default issuer was known only now; a concurrent first instance may have bound another.
@@ -297,11 +316,22 @@ SIGHUP reloads clients, partners, CAs and keys from the database.`,
         );
       });
       await stopped;
+      // A second signal means now: no drain, no flush (exit status 1 says so).
+      const force = () => process.exit(1);
+      process.on('SIGTERM', force);
+      process.on('SIGINT', force);
+      logger.info({ drain_timeout_ms: drainTimeoutMs }, 'shutting down');
       // The admin API first: no change is accepted that the token service would not apply.
       await adminApi?.close();
       await metrics?.close();
-      await service.close();
+      await service.close({
+        onStopAccepting: () => io.out(`Shutting down: no new connections; requests in flight may finish (up to ${drainTimeoutMs / 1000} s).`),
+        onCut: () => logger.warn({ drain_timeout_ms: drainTimeoutMs }, 'shutdown: requests still in flight at the drain deadline were cut'),
+      });
       logger.flush();
+      await store.close();
+      store = undefined;
+      io.out('Stopped: the audit log is written and the database closed.');
       return 0;
     } finally {
       await store?.close();

@@ -171,8 +171,13 @@ export interface SigningKey {
   readonly alg: string;
   /** PKCS#8 DER of the private key. */
   readonly keyPkcs8: Uint8Array;
+  /** Published in the JWKS: false once retired (or for a key stored withdrawn). */
   readonly active: boolean;
   readonly createdAt: Date;
+  /** When it starts signing (a rotated key is published a lead time before); its creation for older keys. */
+  readonly activatesAt: Date;
+  /** When it left the JWKS, every token it signed having expired; null while published. */
+  readonly retiredAt: Date | null;
 }
 
 /** A named certificate and key pair certbound holds for a TLS listener (the token service's own). */

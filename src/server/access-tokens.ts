@@ -37,16 +37,40 @@ export function signAccessToken(claims: AccessTokenClaims, key: LoadedSigningKey
   return `${input}.${signature.toString('base64url')}`;
 }
 
-/** The token service's own view of its keys: sign with the active one, verify with any. */
+/**
+ * The token service's own view of its published keys: sign with the newest one whose activation
+ * has passed, verify with any. A rotated key is published before it signs (its lead time), so
+ * that resource servers caching the JWKS hold it before they meet a token it signed.
+ */
 export class KeySet {
   readonly #byKid: ReadonlyMap<string, LoadedSigningKey>;
-  readonly active: LoadedSigningKey;
+  /** By activation time, oldest first. */
+  readonly #order: readonly LoadedSigningKey[];
+  #current = 0;
+  /** When the key after #current activates (ms), so that the hot path is one comparison. */
+  #nextAt = Number.NEGATIVE_INFINITY;
 
-  constructor(keys: readonly LoadedSigningKey[], activeKid: string) {
+  constructor(keys: readonly LoadedSigningKey[]) {
+    if (keys.length === 0) throw new TypeError('no signing key is published');
     this.#byKid = new Map(keys.map((k) => [k.kid, k]));
-    const active = this.#byKid.get(activeKid);
-    if (!active) throw new TypeError('the active signing key is missing');
-    this.active = active;
+    this.#order = [...keys].sort((a, b) => a.activatesAt.getTime() - b.activatesAt.getTime());
+  }
+
+  /** The key that signs at `at`: the newest activated one (the earliest one while none has: it is published). */
+  signing(at: Date): LoadedSigningKey {
+    const t = at.getTime();
+    if (t >= this.#nextAt) {
+      let i = 0;
+      while (i + 1 < this.#order.length && this.#order[i + 1]!.activatesAt.getTime() <= t) i++;
+      this.#current = i;
+      this.#nextAt = this.#order[i + 1]?.activatesAt.getTime() ?? Number.POSITIVE_INFINITY;
+    }
+    return this.#order[this.#current]!;
+  }
+
+  /** Whether a key is loaded that signs at `at` (readiness). */
+  hasSigningKey(at: Date): boolean {
+    return this.#order[0]!.activatesAt.getTime() <= at.getTime();
   }
 
   /** The public JWKS. @see https://www.rfc-editor.org/rfc/rfc7517#section-5 */

@@ -24,6 +24,7 @@ import { authorizationServerMetadata, ENDPOINTS } from './metadata.ts';
 import { httpServerLimits, listenerLimits, TOKEN_SERVICE_LIMITS, type ListenerLimits } from './listener-limits.ts';
 import { createMetrics, type ServiceMetrics } from './metrics.ts';
 import type { Registry } from './registry.ts';
+import { readiness } from './readiness.ts';
 import { watchTlsFailures } from './tls-failures.ts';
 
 /** The mutable state the routes read on every request; replaced whole when the registry changes. */
@@ -32,6 +33,8 @@ export interface ServiceState {
   keys: KeySet;
   /** The issuer URL; fixed once the listener knows its port. */
   issuer: string;
+  /** The validity of the TLS certificate the listener serves (readiness; replaced when it is renewed). */
+  certificate: { readonly notBefore: Date; readonly notAfter: Date };
 }
 
 /** What the HTTP layer needs to answer requests. */
@@ -55,6 +58,8 @@ export interface AppOptions {
 }
 
 const BODY_LIMIT = 64 * 1024;
+/** How long /readyz waits for the store: a probe answers well within a load balancer's timeout. */
+const READINESS_TIMEOUT_MS = 1_000;
 
 /**
  * Builds the token service's Fastify app on `node:https`, asking every client for a
@@ -110,7 +115,6 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
     return503OnClosing: true,
   });
   app.server.maxConnections = limits.maxConnections;
-  app.addHook('preClose', async () => oauth.close());
 
   // Per connection, what its handshake was: the registry generation it was judged under (see
   // client-auth's stale verdicts) and how many bytes the client sent for it (its chain's size).
@@ -181,7 +185,7 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
       jti: newJti(),
       allowedScopes: (client, uri) => state.registry.allowedScopes(client, uri),
     });
-    const accessToken = signAccessToken(claims, state.keys.active);
+    const accessToken = signAccessToken(claims, state.keys.signing(now()));
     metrics.tokensIssued.inc();
     // One line per token: the audit event's (which is also logged), or this one without an audit log.
     if (audit) audit.record(tokenIssuedEvent({ at, client: auth.client, certificate: auth.certificate, claims, peer: request.ip }));
@@ -229,13 +233,21 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
       'request',
     );
   });
+  // While the service drains (close()), every answer ends its connection, so that a keep-alive
+  // peer whose request finished does not hold the drain open until its deadline.
+  let draining = false;
+  app.addHook('preClose', (done) => {
+    draining = true;
+    oauth.drain();
+    done();
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (draining) reply.header('connection', 'close');
+    done(null, payload);
+  });
   app.get('/readyz', async (_request, reply) => {
-    try {
-      await store.getSetting('schema');
-      return { status: 'ready' };
-    } catch {
-      return reply.code(503).send({ status: 'unavailable' });
-    }
+    const failing = await readiness({ store, keys: state.keys, certificate: state.certificate, now: now(), timeoutMs: READINESS_TIMEOUT_MS });
+    return failing.length === 0 ? { status: 'ready' } : reply.code(503).send({ status: 'unavailable', failing });
   });
   return app;
 }

@@ -1,9 +1,10 @@
-import { AggregatorRegistry, collectDefaultMetrics, Counter, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 
 /**
  * The token service's Prometheus metrics, in a registry of their own (several services may
- * share a process). No label names a partner or client: the metrics listener serves them to
- * anyone who can reach it, and a partner never learns about another. Never on the token port.
+ * share a process). No request metric names a partner or client; the certificate expiry gauge
+ * does (a CA's id, a client's id), for the operator: the metrics listener is on loopback unless
+ * told otherwise, and never on the token (partner-facing) port.
  */
 export interface ServiceMetrics {
   readonly registry: Registry;
@@ -15,6 +16,8 @@ export interface ServiceMetrics {
   readonly duration: Histogram<'endpoint'>;
   /** TLS handshakes refused, by listener (`token`, `admin`) and OpenSSL error code (see handshakeFailureReason). */
   readonly tlsHandshakeFailures: Counter<'listener' | 'reason'>;
+  /** Seconds until each watched certificate expires (negative once expired), by kind and name (see expiry-watch.ts). */
+  readonly certificateExpiry: Gauge<'kind' | 'name'>;
 }
 
 /** Creates the metrics; process metrics (CPU, memory, event-loop lag) included. */
@@ -36,6 +39,12 @@ export function createMetrics(): ServiceMetrics {
       name: 'certbound_tls_handshake_failures_total',
       help: 'TLS handshakes refused, by listener and OpenSSL error code',
       labelNames: ['listener', 'reason'],
+      registers: [registry],
+    }),
+    certificateExpiry: new Gauge({
+      name: 'certbound_certificate_expiry_seconds',
+      help: 'Seconds until the certificate expires (negative once expired): the token service TLS certificate, CAs, administrator, client and issued server certificates',
+      labelNames: ['kind', 'name'],
       registers: [registry],
     }),
   };

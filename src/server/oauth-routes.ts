@@ -49,8 +49,8 @@ export interface OAuthRoutesOptions {
 /** The endpoints as a Node request listener: `handle` answers and returns true for their paths, false for any other. */
 export interface OAuthRoutes {
   handle(req: IncomingMessage, res: ServerResponse): boolean;
-  /** From now on, requests are answered 503 and their connections closed (the server is shutting down). */
-  close(): void;
+  /** From now on, every answer closes its connection (the server is draining), so no keep-alive peer holds the drain open. */
+  drain(): void;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -74,12 +74,13 @@ export function asOAuthError(err: unknown): OAuthError {
 export function createOAuthRoutes(options: OAuthRoutesOptions): OAuthRoutes {
   const { audit, metrics, logger, handlers } = options;
   const durations = new Map([...handlers.keys()].map((path) => [path, metrics.duration.labels({ endpoint: path })]));
-  let closing = false;
+  let draining = false;
 
   const send = (res: ServerResponse, status: number, body: object | undefined, headers: Record<string, string>) => {
     const text = body === undefined ? '' : JSON.stringify(body);
     res.writeHead(status, {
       ...headers,
+      ...(draining ? { connection: 'close' } : {}),
       'content-type': JSON_TYPE,
       'content-length': String(Buffer.byteLength(text)),
       'cache-control': 'no-store',
@@ -98,8 +99,8 @@ export function createOAuthRoutes(options: OAuthRoutesOptions): OAuthRoutes {
     if (oauth instanceof InvalidClient) headers['www-authenticate'] = basicChallenge(options.issuer());
     if (oauth.status === 503) headers['retry-after'] = '5';
     if (oauth.status === 405) headers['allow'] = 'POST';
-    // The rest of a body too large, or of a request refused mid-shutdown, is not read: the connection goes.
-    if (oauth.status === 413 || closing) headers['connection'] = 'close';
+    // The rest of a body too large is not read: the connection goes.
+    if (oauth.status === 413) headers['connection'] = 'close';
     send(res, oauth.status, oauth.toJSON(), headers);
   };
 
@@ -155,8 +156,7 @@ export function createOAuthRoutes(options: OAuthRoutesOptions): OAuthRoutes {
         fail(path, req, res, err, undefined);
         finished(path, req, res, started);
       };
-      if (closing) refuse(new OAuthError('temporarily_unavailable', 503, 'the service is shutting down'));
-      else if (req.method !== 'POST') refuse(new OAuthError('invalid_request', 405, 'use POST'));
+      if (req.method !== 'POST') refuse(new OAuthError('invalid_request', 405, 'use POST'));
       else if (Number(req.headers['content-length'] ?? 0) > options.bodyLimit) refuse(asOAuthError({ statusCode: 413 }));
       else readBody(req, options.bodyLimit, (body) => {
         if (body === null) refuse(asOAuthError({ statusCode: 413 }));
@@ -164,8 +164,8 @@ export function createOAuthRoutes(options: OAuthRoutesOptions): OAuthRoutes {
       });
       return true;
     },
-    close() {
-      closing = true;
+    drain() {
+      draining = true;
     },
   };
 }

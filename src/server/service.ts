@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -19,6 +20,11 @@ import { createMetrics, type ServiceMetrics } from './metrics.ts';
 import { loadRegistry, type Registry } from './registry.ts';
 import { watchRegistry } from './registry-watch.ts';
 import { loadSigningKey } from './signing-keys.ts';
+import { startKeyMaintenance } from './key-maintenance.ts';
+import { drainAndClose } from './drain.ts';
+import { startExpiryWatch } from './expiry-watch.ts';
+import { TOKEN_SERVICE_TLS } from './certificate-inventory.ts';
+import type { MaintenanceResult, RotationSchedule } from './key-rotation.ts';
 
 /** How to run the token service. */
 export interface TokenServiceOptions {
@@ -69,6 +75,19 @@ export interface TokenServiceOptions {
   readonly crlFetchTimeoutMs?: number;
   /** CA certificates (PEM) trusted for https CRL sources besides Node's bundled roots. */
   readonly crlFetchCa?: readonly string[];
+  /**
+   * Rotates the signing key on this schedule (`serve --key-rotation`); the schedule stored with
+   * `keys rotate --schedule` when absent, none when neither. Previous keys are retired either way.
+   */
+  readonly keyRotation?: RotationSchedule;
+  /** How often key rotation and retirement are checked (ms); every minute by default, 0 only through maintainKeys(). */
+  readonly keyMaintenanceMs?: number;
+  /** How often certificate expiry is checked (ms): hourly by default, and after every reload; 0 only then. */
+  readonly expiryCheckMs?: number;
+  /** Told when a reload picked up a renewed TLS certificate of the token service (serve rewrites its files). */
+  readonly onTlsRenewed?: (tls: { readonly cert: string; readonly key: string }) => Promise<void>;
+  /** How long close() lets requests in flight finish before cutting their connections (ms); 10 seconds by default. */
+  readonly drainTimeoutMs?: number;
   /** Clock, for tests. */
   readonly now?: () => Date;
 }
@@ -90,16 +109,30 @@ export interface TokenService {
   reload(): Promise<void>;
   /** Settles when the CRL fetches started by the start and the reloads so far are done (each within its deadline). */
   crlsFetched(): Promise<void>;
-  close(): Promise<void>;
+  /** Runs one signing-key maintenance pass now (rotation when due, retirement of expired keys); never rejects. */
+  maintainKeys(): Promise<MaintenanceResult>;
+  /** Sets the certificate expiry gauges and logs the warnings due, now (also hourly and after each reload); never rejects. */
+  checkExpiry(): Promise<void>;
+  /**
+   * Stops accepting connections, lets requests in flight finish (within the drain timeout),
+   * writes what the audit log holds; `onStopAccepting` is told when the listener has closed,
+   * `onCut` when requests still in flight at the deadline had their connections cut.
+   */
+  close(options?: { readonly onStopAccepting?: () => void; readonly onCut?: () => void }): Promise<void>;
 }
 
-async function loadKeys(store: Store): Promise<KeySet> {
-  const stored = await store.listSigningKeys();
-  const active = stored.filter((k) => k.active).at(-1);
+/** The validity period of the (first) certificate of a PEM chain. */
+function certificateValidity(pem: string): { notBefore: Date; notAfter: Date } {
+  const cert = new X509Certificate(pem);
+  return { notBefore: new Date(cert.validFrom), notAfter: new Date(cert.validTo) };
+}
+
+/** The published signing keys of the store, ready to sign and verify. */
+export async function loadKeys(store: Store): Promise<KeySet> {
+  const published = (await store.listSigningKeys()).filter((k) => k.active);
   // Fail fast rather than sign with an ephemeral or retired key that verifiers will not expect.
-  if (!active) throw new CertboundError('ERR_CERTBOUND_NOT_INITIALISED', 'the store holds no active signing key: run certbound init');
-  const keys = await Promise.all(stored.map(loadSigningKey));
-  return new KeySet(keys, active.kid);
+  if (published.length === 0) throw new CertboundError('ERR_CERTBOUND_NOT_INITIALISED', 'the store holds no active signing key: run certbound init');
+  return new KeySet(await Promise.all(published.map(loadSigningKey)));
 }
 
 /**
@@ -112,7 +145,7 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
   if (typeof options.issuer === 'string') assertIssuer(options.issuer);
   let tls = options.tls;
   if (!tls) {
-    const stored = await store.getTlsCredential('token-service');
+    const stored = await store.getTlsCredential(TOKEN_SERVICE_TLS);
     if (!stored) throw new CertboundError('ERR_CERTBOUND_NOT_INITIALISED', 'the store holds no TLS certificate for the token service: run certbound init');
     tls = { cert: stored.certPem, key: pkcs8ToPem(stored.keyPkcs8) };
   }
@@ -134,7 +167,9 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     registry,
     keys: await loadKeys(store),
     issuer: typeof options.issuer === 'string' ? options.issuer : '',
+    certificate: certificateValidity(tls.cert),
   };
+  // The listener's credential: replaced when a renewed stored one is loaded (never one given as options.tls).
   const https = { key: tls.key, cert: tls.cert, ca: [...listenerCas(state.registry)] };
   const ownAudit = options.audit === undefined;
   const audit = options.audit === false ? undefined : (options.audit ?? createAuditLog({ store, logger: options.logger ?? false }));
@@ -143,6 +178,14 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     else await audit?.flush();
   };
   const metrics = createMetrics();
+  const expiry = startExpiryWatch({
+    store,
+    gauge: metrics.certificateExpiry,
+    served: () => ({ name: TOKEN_SERVICE_TLS, certPem: https.cert }),
+    logger: options.logger,
+    intervalMs: options.expiryCheckMs ?? 3_600_000,
+    ...(options.now ? { now: options.now } : {}),
+  });
   const app = buildApp({
     audit,
     metrics,
@@ -163,6 +206,7 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     throw err;
   }
   const server = app.server as HttpsServer;
+  void expiry.check();
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   if (typeof options.issuer === 'function') {
@@ -179,6 +223,13 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
   const load = async () => {
     const registry = await loadRegistry(store, crls);
     const keys = await loadKeys(store);
+    // A renewed certificate (cert server --renew) is served from the next handshake on.
+    const stored = options.tls ? null : await store.getTlsCredential(TOKEN_SERVICE_TLS);
+    const renewed = stored !== null && stored.certPem !== https.cert;
+    if (renewed) {
+      https.cert = stored.certPem;
+      https.key = pkcs8ToPem(stored.keyPkcs8);
+    }
     // Not awaited: a slow or dead CRL source must never hold up a registry change (or a
     // shutdown behind it); sync never rejects, and the anchor fails closed until its CRL is read.
     crlsFetched = Promise.all([crlsFetched, crls.sync([...registry.anchors.values()].flat())]).then(() => {});
@@ -186,6 +237,12 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     server.setSecureContext({ ...https, ca: [...listenerCas(registry)], ...TLS_POLICY });
     state.registry = registry;
     state.keys = keys;
+    if (renewed) {
+      state.certificate = certificateValidity(https.cert);
+      if (options.logger) options.logger.info({ not_after: state.certificate.notAfter.toISOString() }, 'TLS certificate renewed: served from the next handshake on');
+      await options.onTlsRenewed?.({ cert: https.cert, key: https.key });
+    }
+    void expiry.check();
   };
   // One reload at a time, in order: a slow one never overwrites a newer one that finished first.
   let reloading: Promise<void> = Promise.resolve();
@@ -196,6 +253,14 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     notifications: options.registryNotify ?? true,
     loadedVersion,
     logger: options.logger,
+  });
+  const keyMaintenance = startKeyMaintenance({
+    store,
+    schedule: options.keyRotation,
+    intervalMs: options.keyMaintenanceMs ?? 60_000,
+    onChange: reload,
+    logger: options.logger,
+    ...(options.now ? { now: options.now } : {}),
   });
   const retention = options.auditRetentionMs
     ? startAuditRetention({ store, retentionMs: options.auditRetentionMs, audit, logger: options.logger, ...(options.now ? { now: options.now } : {}) })
@@ -208,11 +273,16 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     metrics,
     reload,
     crlsFetched: () => crlsFetched,
-    async close() {
+    maintainKeys: () => keyMaintenance.run(),
+    checkExpiry: () => expiry.check(),
+    async close(closeOptions = {}) {
       await watch.stop();
+      keyMaintenance.stop();
+      expiry.stop();
       retention?.stop();
       // Requests in flight finish (and record) first; then what the audit log holds is written.
-      await app.close();
+      const { cut } = await drainAndClose(app, { timeoutMs: options.drainTimeoutMs ?? 10_000, onStopAccepting: closeOptions.onStopAccepting });
+      if (cut) closeOptions.onCut?.();
       crls.close();
       await closeAudit();
     },

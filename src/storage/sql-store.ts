@@ -19,7 +19,7 @@ import type {
 import type { KeyEncryptionKey } from '../core/key-wrap.ts';
 import type { Database, Queryable } from './database.ts';
 import { REGISTRY_CHANNEL, REGISTRY_VERSION_KEY } from './registry-version.ts';
-import type { AuditQuery, NewAuthority, NewClient, RegistryListener, RegistrySubscription, Store } from './store.ts';
+import type { AuditQuery, NewAuthority, NewClient, NewSigningKey, RegistryListener, RegistrySubscription, Store } from './store.ts';
 import { rewrapStoredKeys } from './wrapped-keys.ts';
 import { CLIENT_SELECT, CUT_OFF_NOW, INSERT_AUDIT_BATCH, SET_TOKEN_CUTOFF } from './sql-dialect.ts';
 import { toAuditEvent, toAuthority, toClient, toGrant, toPartner, toResource, type AuditRow, type AuthorityRow, type ClientRow } from './sql-rows.ts';
@@ -117,7 +117,7 @@ export class SqlStore implements Store {
   }
 
   async listSigningKeys(): Promise<SigningKey[]> {
-    const rows = await this.#rows<{ kid: string; alg: string; key_pkcs8: Uint8Array; active: boolean; created_at: Date }>(
+    const rows = await this.#rows<{ kid: string; alg: string; key_pkcs8: Uint8Array; active: boolean; created_at: Date; activates_at: Date | null; retired_at: Date | null }>(
       'SELECT * FROM signing_keys ORDER BY created_at, kid',
     );
     return rows.map((r) => ({
@@ -126,16 +126,23 @@ export class SqlStore implements Store {
       keyPkcs8: this.#kek.unwrap(r.key_pkcs8, { purpose: 'signing', id: r.kid }),
       active: r.active,
       createdAt: r.created_at,
+      activatesAt: r.activates_at ?? r.created_at,
+      retiredAt: r.retired_at,
     }));
   }
 
-  async addSigningKey(key: Omit<SigningKey, 'createdAt'>): Promise<void> {
-    await this.#rows('INSERT INTO signing_keys (kid, alg, key_pkcs8, active) VALUES ($1, $2, $3, $4)', [
+  async addSigningKey(key: NewSigningKey): Promise<void> {
+    await this.#rows('INSERT INTO signing_keys (kid, alg, key_pkcs8, active, activates_at) VALUES ($1, $2, $3, $4, $5)', [
       key.kid,
       key.alg,
       this.#kek.wrap(key.keyPkcs8, { purpose: 'signing', id: key.kid }),
       key.active,
+      key.activatesAt ?? null,
     ]);
+  }
+
+  async retireSigningKey(kid: string, at: Date): Promise<boolean> {
+    return (await this.#rows('UPDATE signing_keys SET active = false, retired_at = $2 WHERE kid = $1 AND active RETURNING kid', [kid, at])).length > 0;
   }
 
   async getTlsCredential(name: string): Promise<TlsCredential | null> {

@@ -21,6 +21,9 @@ import type { KeyEncryptionKey } from '../core/key-wrap.ts';
 /** What it takes to register a client; the store fills in status and creation time. */
 export type NewClient = Omit<Client, 'status' | 'createdAt'>;
 
+/** A signing key to store. */
+export type NewSigningKey = Omit<SigningKey, 'createdAt' | 'activatesAt' | 'retiredAt'> & { readonly activatesAt?: Date };
+
 /** A CA to store. */
 export type NewAuthority = Omit<CertificateAuthority, 'createdAt' | 'crlSource'> & { readonly crlSource?: string | null };
 
@@ -87,8 +90,12 @@ export interface Store {
   removeAuthority(id: string): Promise<boolean>;
   setAuthorityCrlSource(id: string, source: string | null): Promise<void>;
 
+  /** Every signing key, retired ones included, oldest first. */
   listSigningKeys(): Promise<SigningKey[]>;
-  addSigningKey(key: Omit<SigningKey, 'createdAt'>): Promise<void>;
+  /** Stores a signing key; it signs from `activatesAt` (from its creation when absent). */
+  addSigningKey(key: NewSigningKey): Promise<void>;
+  /** Withdraws a published signing key from the JWKS at `at`; false when it is unknown or already retired. */
+  retireSigningKey(kid: string, at: Date): Promise<boolean>;
 
   getTlsCredential(name: string): Promise<TlsCredential | null>;
   putTlsCredential(credential: Omit<TlsCredential, 'createdAt'>): Promise<void>;

@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { KeyEncryptionKey } from '../../src/core/key-wrap.ts';
-import { certbound, freePort, hasStackTrace } from './run.ts';
+import { main } from '../../src/cli/main.ts';
+import { send } from '../helpers/https.ts';
+import { certbound, freePort, hasStackTrace, startCertbound } from './run.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'certbound-cli-keys-'));
 after(() => rm(root, { recursive: true, force: true }));
@@ -139,5 +141,75 @@ describe('certbound: where the KEK comes from', () => {
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /needs a key-encryption key.*--kek-file FILE or set CERTBOUND_KEK/);
     assert.ok(!r.stderr.includes('pw@'), 'the password is not echoed');
+  });
+});
+
+describe('certbound keys list|rotate|retire', () => {
+  /** Runs the CLI in this process, capturing what it prints. */
+  async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+    let out = '';
+    let err = '';
+    const code = await main(args, { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`) });
+    return { code, out, err };
+  }
+  type Listed = { keys: { kid: string; state: string; activates_at: string; retires_at: string | null }[]; schedule: { every_seconds: number; lead_time_seconds: number } | null };
+
+  test('on the data directory: rotate adds a pending key signing after the lead time, list shows it, retire keeps a key with live tokens', async () => {
+    const data = join(root, 'rotate-local');
+    assert.equal((await cli(['init', '--dir', data])).code, 0);
+    const [first] = (JSON.parse((await cli(['keys', 'list', '--dir', data, '--json'])).out) as Listed).keys;
+    assert.equal(first?.state, 'signing');
+    const before = Date.now();
+    const r = await cli(['keys', 'rotate', '--lead-time', '2h', '--dir', data, '--json']);
+    assert.equal(r.code, 0, r.err);
+    const rotated = JSON.parse(r.out) as { kid: string; activates_at: string };
+    const lead = Date.parse(rotated.activates_at) - before;
+    assert.ok(lead >= 2 * 3_600_000 - 1_000 && lead <= 2 * 3_600_000 + 60_000, `activates ${lead} ms after the rotation`);
+    const listed = JSON.parse((await cli(['keys', 'list', '--dir', data, '--json'])).out) as Listed;
+    assert.deepEqual(listed.keys.map((k) => [k.kid, k.state]), [[first!.kid, 'signing'], [rotated.kid, 'pending']]);
+    assert.equal(listed.schedule, null);
+    const retire = await cli(['keys', 'retire', '--dir', data, '--json']);
+    assert.deepEqual(JSON.parse(retire.out), { retired: [] });
+    const human = await cli(['keys', 'list', '--dir', data]);
+    assert.match(human.out, new RegExp(`${rotated.kid}\\tpending\\tsigns from `));
+    assert.match(human.out, /Automatic rotation: off/);
+  });
+
+  test('rotate --schedule stores the schedule every instance follows; off clears it; a period shorter than an hour is a usage error', async () => {
+    const data = join(root, 'rotate-schedule');
+    assert.equal((await cli(['init', '--dir', data])).code, 0);
+    assert.equal((await cli(['keys', 'rotate', '--schedule', '30d', '--lead-time', '3h', '--dir', data])).code, 0);
+    assert.deepEqual((JSON.parse((await cli(['keys', 'list', '--dir', data, '--json'])).out) as Listed).schedule, { every_seconds: 30 * 86_400, lead_time_seconds: 3 * 3_600 });
+    assert.equal((JSON.parse((await cli(['keys', 'list', '--dir', data, '--json'])).out) as Listed).keys.length, 1, 'a schedule rotates nothing at once');
+    assert.equal((await cli(['keys', 'rotate', '--schedule', 'off', '--dir', data])).code, 0);
+    assert.equal((JSON.parse((await cli(['keys', 'list', '--dir', data, '--json'])).out) as Listed).schedule, null);
+    const short = await cli(['keys', 'rotate', '--schedule', '10m', '--dir', data]);
+    assert.equal(short.code, 2);
+    assert.match(short.err, /--schedule takes a duration from 1h to 3650d/);
+    const misplaced = await cli(['keys', 'list', '--lead-time', '1h', '--dir', data]);
+    assert.equal(misplaced.code, 2);
+    assert.match(misplaced.err, /--lead-time and --schedule go with keys rotate/);
+  });
+
+  test('while serve runs, keys rotate goes through its admin API: the new key is in its /jwks at once, listed pending behind the signing key, and audited', async () => {
+    const data = join(root, 'rotate-serving');
+    const port = await freePort();
+    const serve = startCertbound(['serve', '--dir', data, '--port', String(port), '--admin-port', '0'], { cwd: root });
+    try {
+      await serve.waitFor(/Stop with Ctrl-C/);
+      const ca = await readFile(join(data, 'ca.pem'), 'utf8');
+      const jwks = async () => (((await send(`https://localhost:${port}/jwks`, { ca })).json?.['keys'] ?? []) as { kid: string }[]).map((k) => k.kid).sort();
+      const [first] = await jwks();
+      const r = await cli(['keys', 'rotate', '--dir', data, '--json']);
+      assert.equal(r.code, 0, r.err);
+      const { kid } = JSON.parse(r.out) as { kid: string };
+      assert.deepEqual(await jwks(), [first, kid].sort());
+      const listed = JSON.parse((await cli(['keys', 'list', '--dir', data, '--json'])).out) as Listed;
+      assert.deepEqual(listed.keys.map((k) => k.state), ['signing', 'pending']);
+      const audit = await cli(['audit', '--dir', data, '--json']);
+      assert.match(audit.out, /admin\.rotateSigningKey/);
+    } finally {
+      assert.equal(await serve.stop('SIGTERM'), 0);
+    }
   });
 });

@@ -9,10 +9,9 @@ import { registerClient } from '../../src/admin/clients.ts';
 import { addResource } from '../../src/admin/resources.ts';
 import { issueCertificate } from '../../src/pki/issue.ts';
 import { createSelfSignedCertificate } from '../../src/pki/self-signed.ts';
-import { KeySet } from '../../src/server/access-tokens.ts';
+import { loadKeys } from '../../src/server/service.ts';
 import { introspect, type TokenContext } from '../../src/server/introspection.ts';
 import { loadRegistry } from '../../src/server/registry.ts';
-import { loadSigningKey } from '../../src/server/signing-keys.ts';
 import { API, asCredentials, authority, credentials, secret, startWorld, type Harness } from '../helpers/world.ts';
 import { jwtPayload, send, type Response, type TlsIdentity } from '../helpers/https.ts';
 import { run } from '../helpers/run.ts';
@@ -166,8 +165,7 @@ describe('TE-A-12 / LC-12: a disabled partner', () => {
 
   /** The service's view of a token, computed the way /introspect does, for any caller of the registry. */
   async function introspectFor(callerId: string, token: string): Promise<Record<string, unknown>> {
-    const stored = await h.store.listSigningKeys();
-    const keys = new KeySet(await Promise.all(stored.map(loadSigningKey)), stored.filter((k) => k.active).at(-1)!.kid);
+    const keys = await loadKeys(h.store);
     const registry = await loadRegistry(h.store);
     const ctx: TokenContext = { issuer: h.issuer, keys, registry, store: h.store, now: new Date(), defaultAudience: h.issuer };
     return introspect(new Map([['token', [token]]]), registry.clients.get(callerId)!, ctx);

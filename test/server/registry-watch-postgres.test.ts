@@ -125,7 +125,9 @@ describe('instances on one PostgreSQL apply each other\'s changes by LISTEN/NOTI
     } finally {
       await admin.end();
     }
+    // Each instance reconnects on its own backoff: wait for both.
     await eventually('change made while disconnected seen after reconnecting', async () => (await tokenRequest(two, id)).status === 401);
+    await eventually('… by the other instance too', async () => (await tokenRequest(one, id)).status === 401);
     assertRefused(await tokenRequest(two, id));
     assertRefused(await tokenRequest(one, id));
     // And the new subscription carries later changes as before.

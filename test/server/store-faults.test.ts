@@ -78,7 +78,7 @@ describe('ST-01/03/04: the token store goes away under a running service', () =>
   test('ST-01: /readyz is 503 while the store is down; /healthz (liveness) stays 200', async () => {
     const ready = await send(`${h.issuer}/readyz`, { ca: a.ca });
     assert.equal(ready.status, 503, ready.text);
-    assert.deepEqual(ready.json, { status: 'unavailable' });
+    assert.deepEqual(ready.json, { status: 'unavailable', failing: ['store'] });
     assert.equal((await send(`${h.issuer}/healthz`, { ca: a.ca })).status, 200);
   });
 });

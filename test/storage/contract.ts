@@ -146,6 +146,24 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
       await assert.rejects(store.addSigningKey({ kid: id('a-kid'), alg: 'ES256', keyPkcs8: k1, active: true }), 'a kid is unique');
     });
 
+    test('signing keys: an activation time round-trips (the creation time without one); retiring withdraws a key once', async () => {
+      const activatesAt = new Date(Date.parse('2031-05-06T07:08:09.123Z'));
+      await store.addSigningKey({ kid: id('c-kid'), alg: 'ES256', keyPkcs8: new Uint8Array(randomBytes(138)), active: true, activatesAt });
+      await store.addSigningKey({ kid: id('d-kid'), alg: 'ES256', keyPkcs8: new Uint8Array(randomBytes(138)), active: true });
+      const listed = async (kid: string) => (await store.listSigningKeys()).find((k) => k.kid === kid)!;
+      assert.equal((await listed(id('c-kid'))).activatesAt.getTime(), activatesAt.getTime());
+      const d = await listed(id('d-kid'));
+      assert.equal(d.activatesAt.getTime(), d.createdAt.getTime());
+      assert.equal(d.retiredAt, null);
+      const at = new Date(Date.parse('2031-06-01T00:00:00.000Z'));
+      assert.equal(await store.retireSigningKey(id('d-kid'), at), true);
+      assert.equal(await store.retireSigningKey(id('d-kid'), new Date()), false, 'already retired');
+      assert.equal(await store.retireSigningKey(id('no-kid'), at), false, 'unknown');
+      const retired = await listed(id('d-kid'));
+      assert.equal(retired.active, false);
+      assert.equal(retired.retiredAt?.getTime(), at.getTime());
+    });
+
     test('TLS credentials: put inserts, a second put replaces', async () => {
       const name = id('tls');
       assert.equal(await store.getTlsCredential(name), null);

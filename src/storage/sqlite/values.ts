@@ -13,7 +13,7 @@ export const SQLITE_NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
  * PostgreSQL schema's column types.
  */
 export const SQLITE_COLUMN_TYPES = {
-  timestamptz: new Set(['created_at', 'not_after', 'expires_at', 'revoked_at', 'retired_at', 'cutoff', 'at', 'applied_at']),
+  timestamptz: new Set(['created_at', 'activates_at', 'not_after', 'expires_at', 'revoked_at', 'retired_at', 'cutoff', 'at', 'applied_at']),
   boolean: new Set(['active', 'bound_tokens']),
   'text[]': new Set(['scopes', 'resources', 'introspects']),
   jsonb: new Set(['detail']),
