@@ -35,7 +35,19 @@ export function maskValue(name: string, value: unknown): Shown {
   if (Array.isArray(value)) return value.map((v) => maskValue(name, v) as string);
   const text = String(value);
   if (SECRET_NAME.test(name)) return '***';
-  return URL_LIKE.test(text) || /database/i.test(name) ? redactDatabaseUrl(text) : text;
+  if (!URL_LIKE.test(text) && !/database/i.test(name)) return text;
+  // Shown exactly as given (an issuer is compared character for character) unless a password is to be taken out.
+  return carriesPassword(text) ? redactDatabaseUrl(text) : text;
+}
+
+/** Whether a URL carries a password (userinfo, or a `password=`-like parameter); an unparseable one may. */
+function carriesPassword(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.password !== '' || [...url.searchParams.keys()].some((k) => /password/i.test(k));
+  } catch {
+    return true;
+  }
 }
 
 function shownOrigin(origin: Origin | undefined): Pick<ShownOption, 'source' | 'from'> {
