@@ -84,6 +84,16 @@ export function parse<O extends Options>(args: string[], options: O) {
   return parsed;
 }
 
+/**
+ * Whether option `name` was typed on the command line, not taken from the environment or the
+ * configuration file: an option a command refuses, or one a typed option overrides, is ignored
+ * when it comes from a source shared by every command.
+ */
+export function onCommandLine(name: string, values: Readonly<Record<string, unknown>>): boolean {
+  const invocation = currentInvocation();
+  return invocation?.kind === 'run' ? invocation.origins.get(name)?.from === 'cli' : values[name] !== undefined;
+}
+
 /** The data directory: `--dir`, else `$CERTBOUND_DIR`, else `./.certbound`. */
 export function dataDir(dir: string | undefined): string {
   return resolve(dir ?? process.env['CERTBOUND_DIR'] ?? '.certbound');

@@ -114,6 +114,35 @@ describe('configuration sources and precedence', () => {
   });
 });
 
+describe('options shared by every command yield to typed ones', () => {
+  test('a --database from the environment yields to a typed --admin-url; a typed one is still refused with it', async () => {
+    const admin = ['partner', 'list', '--admin-url', 'https://127.0.0.1:9', '--admin-cert', join(root, 'no-cert.pem'), '--admin-key', join(root, 'no-key.pem')];
+    const env = { CERTBOUND_DATABASE: 'postgres://u:pw@127.0.0.1:9/x' };
+    const yielded = await run(admin, env);
+    assert.equal(yielded.code, 2);
+    // It went on to the administrator certificate: the variable did not stand in the way.
+    assert.match(yielded.err, /^certbound partner: --admin-cert: cannot read '.*no-cert\.pem' \(ENOENT\)/);
+    const typed = await run([...admin, '--database', 'postgres://u:pw@127.0.0.1:9/x']);
+    assert.equal(typed.code, 2);
+    assert.match(typed.err, /^certbound partner: --admin-url and --database exclude each other/);
+  });
+
+  test('onCommandLine tells a typed option from one the environment or the file gave (the demo refuses only a typed --dir or --json)', async () => {
+    const { COMMANDS } = await import('../../src/cli/main.ts');
+    const { onCommandLine, parse } = await import('../../src/cli/context.ts');
+    const { runInvocation } = await import('../../src/cli/invocation.ts');
+    await runInvocation({ command: 'demo', env: { CERTBOUND_DIR: '/srv/certbound', CERTBOUND_JSON: '1' }, file: null }, COMMANDS, async () => {
+      const { values } = parse(['--json'], {});
+      assert.equal(values.dir, '/srv/certbound');
+      assert.equal(onCommandLine('dir', values), false);
+      assert.equal(onCommandLine('json', values), true);
+    });
+    const typed = await run(['demo', '--dir', join(root, 'demo')], { CERTBOUND_JSON: '1' });
+    assert.equal(typed.code, 2);
+    assert.match(typed.err, /^certbound demo: --dir does not apply/);
+  });
+});
+
 describe('configuration errors: exit status 2, naming the variable or the file and key, never the value', () => {
   test('a boolean variable that is not true, false, 1 or 0', async () => {
     const r = await run(['serve'], { CERTBOUND_SEED_DEMO: 'yes-s3cret' });
