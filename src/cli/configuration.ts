@@ -1,5 +1,3 @@
-import { checkConfig, readConfigJson } from './config-file.ts';
-import { publishedDefinitions } from './config-schema.ts';
 import { parse, UsageError, type Command } from './context.ts';
 import { describeCommand, runInvocation, type Registry, type RunInvocation } from './invocation.ts';
 import { envVariable, type ConfigFile, type Options } from './option-sources.ts';
@@ -21,7 +19,10 @@ export async function loadConfiguration(name: string, options: Options, args: st
     if (err instanceof UsageError) return null;
     throw err;
   }
-  return typeof path === 'string' ? checkConfig(path, readConfigJson(path), name, options, publishedDefinitions) : null;
+  if (typeof path !== 'string') return null;
+  // Loaded only when a file is named: most runs name none, and every module costs start-up time.
+  const [{ checkConfig, readConfigJson }, { publishedDefinitions }] = await Promise.all([import('./config-file.ts'), import('./config-schema.ts')]);
+  return checkConfig(path, readConfigJson(path), name, options, publishedDefinitions);
 }
 
 /** ` (--port came from $CERTBOUND_PORT)` for each option a usage message names that was not on the command line. */
