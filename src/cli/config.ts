@@ -1,7 +1,7 @@
 import { COMMON_OPTIONS, parse, UsageError, type Command, type Io } from './context.ts';
 import { currentInvocation, describeCommand, runInvocation } from './invocation.ts';
 import { loadConfiguration } from './configuration.ts';
-import { effectiveConfiguration, formatConfiguration } from './config-print.ts';
+import { effectiveConfiguration, formatConfiguration, type EffectiveConfiguration } from './config-print.ts';
 
 /** Options of `config` that take a value: the command's name comes after them. */
 const VALUED = new Set(['--dir', '--kek-file', '--config']);
@@ -39,7 +39,7 @@ command overriding them; schema: docs/certbound.schema.json; see docs/configurat
     // Run outside the CLI (no invocation), there is nothing but the arguments and this process's environment.
     if (self?.kind !== 'run') throw new UsageError('certbound config runs through the certbound command line');
     const { env, registry } = self;
-    let shown;
+    let shown: EffectiveConfiguration;
     if (name === undefined) {
       // The options every command takes, as this very run resolved them.
       shown = effectiveConfiguration(null, Object.keys(COMMON_OPTIONS), values, self.origins, self.file, env);
