@@ -25,6 +25,8 @@ export interface AdminErrorReply {
  */
 export const ADMIN_STATUS: Readonly<Record<ErrorCode, number>> = {
   ERR_CERTBOUND_USAGE: 400,
+  // A CLI-only code (configuration files and variables); were it ever raised in the API, a bad request.
+  ERR_CERTBOUND_CONFIG: 400,
   ERR_CERTBOUND_DIR_BUSY: 409,
   ERR_CERTBOUND_INVALID_ID: 400,
   ERR_CERTBOUND_INVALID_SAN: 400,

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ADMIN_TARGET_OPTIONS, withAdmin, type Invoke } from './admin-target.ts';
-import { parse, UsageError, useDataDir, type Io } from './context.ts';
+import { onCommandLine, parse, UsageError, useDataDir, type Io } from './context.ts';
 
 type Options = Parameters<typeof parse>[1];
 
@@ -13,8 +13,10 @@ export function parseAdmin<O extends Options>(args: string[], options: O) {
 export async function onTarget<T>(values: Readonly<Record<string, unknown>>, fn: (invoke: Invoke) => Promise<T>): Promise<T> {
   const s = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
   const target = await useDataDir({ dir: s('dir'), 'kek-file': s('kek-file'), 'insecure-permissions': values['insecure-permissions'] === true });
+  // A typed --admin-url acts on that instance's own database: a --database from the environment or a shared file yields to it.
+  const database = s('admin-url') !== undefined && !onCommandLine('database', values) ? undefined : s('database');
   return withAdmin(
-    { ...target, database: s('database'), adminUrl: s('admin-url'), adminCert: s('admin-cert'), adminKey: s('admin-key'), adminCa: s('admin-ca') },
+    { ...target, database, adminUrl: s('admin-url'), adminCert: s('admin-cert'), adminKey: s('admin-key'), adminCa: s('admin-ca') },
     fn,
   );
 }

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import { assertNotServing } from '../storage/lock.ts';
 import { assertPrivateDataDir, assertPrivateKekFile } from '../storage/data-dir.ts';
 import { readKekFile } from '../storage/kek-file.ts';
@@ -7,6 +7,8 @@ import { openStore } from '../storage/open.ts';
 import type { Store } from '../storage/store.ts';
 import { CertboundError } from '../core/certbound-error.ts';
 import { KeyEncryptionKey } from '../core/key-wrap.ts';
+import { currentInvocation, OptionsSignal } from './invocation.ts';
+import { applySources, takeNegations, type Options } from './option-sources.ts';
 
 /** A mistake in how a command was called: reported with its usage, exit status 2. */
 export class UsageError extends CertboundError {
@@ -28,8 +30,6 @@ export interface Command {
   run(args: string[], io: Io): Promise<number>;
 }
 
-type Options = NonNullable<ParseArgsConfig['options']>;
-
 /** Options every command takes. */
 export const COMMON_OPTIONS = {
   dir: { type: 'string' },
@@ -37,6 +37,7 @@ export const COMMON_OPTIONS = {
   json: { type: 'boolean' },
   'kek-file': { type: 'string' },
   'insecure-permissions': { type: 'boolean' },
+  config: { type: 'string' },
 } as const satisfies Options;
 
 /**
@@ -56,13 +57,41 @@ function joinPemValues(args: readonly string[]): string[] {
   return out;
 }
 
-/** Parses a command's arguments strictly, turning parseArgs' complaints into a UsageError. */
+/**
+ * Parses a command's arguments strictly, turning parseArgs' complaints into a UsageError, and
+ * fills the options the command line leaves out from CERTBOUND_* variables and the configuration
+ * file (see option-sources.ts). Every command calls it first, before it acts: a command being
+ * described (certbound config, the schema) stops here and hands its options over.
+ */
 export function parse<O extends Options>(args: string[], options: O) {
+  const all = { ...COMMON_OPTIONS, ...options };
+  const invocation = currentInvocation();
+  if (invocation?.kind === 'describe') throw new OptionsSignal(all);
+  const { args: rest, negated } = takeNegations(joinPemValues(args), all);
+  let parsed;
   try {
-    return parseArgs({ args: joinPemValues(args), options: { ...COMMON_OPTIONS, ...options }, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: rest, options: all, allowPositionals: true, strict: true });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  const values = parsed.values as Record<string, unknown>;
+  for (const name of negated) {
+    if (values[name] !== undefined) throw new UsageError(`--${name} and --no-${name} exclude each other`);
+    values[name] = false;
+  }
+  // Run through the CLI (main): the environment and the file fill in; called directly, the arguments alone count.
+  if (invocation !== undefined) invocation.origins = applySources(values, all, invocation);
+  return parsed;
+}
+
+/**
+ * Whether option `name` was typed on the command line, not taken from the environment or the
+ * configuration file: an option a command refuses, or one a typed option overrides, is ignored
+ * when it comes from a source shared by every command.
+ */
+export function onCommandLine(name: string, values: Readonly<Record<string, unknown>>): boolean {
+  const invocation = currentInvocation();
+  return invocation?.kind === 'run' ? invocation.origins.get(name)?.from === 'cli' : values[name] !== undefined;
 }
 
 /** The data directory: `--dir`, else `$CERTBOUND_DIR`, else `./.certbound`. */

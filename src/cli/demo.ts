@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OAuthError } from '../core/errors.ts';
-import { parse, UsageError, type Command, type Io } from './context.ts';
+import { onCommandLine, parse, UsageError, type Command, type Io } from './context.ts';
 import { keepInstructions } from './demo-keep.ts';
 import { demoSteps, type StepOutcome } from './demo-steps.ts';
 import { Teardown } from './demo-teardown.ts';
@@ -62,8 +62,9 @@ directory when done (or on Ctrl-C).
   async run(args, io) {
     const { values, positionals } = parse(args, { keep: { type: 'boolean' } });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    if (values.dir !== undefined) throw new UsageError('--dir does not apply: the demo runs in a temporary data directory of its own');
-    if (values.json) throw new UsageError('--json does not apply: the demo narrates');
+    // $CERTBOUND_DIR or a configuration file's dir/json are meant for the other commands: only a typed one is refused.
+    if (onCommandLine('dir', values)) throw new UsageError('--dir does not apply: the demo runs in a temporary data directory of its own');
+    if (values.json && onCommandLine('json', values)) throw new UsageError('--json does not apply: the demo narrates');
 
     const controller = new AbortController();
     const interrupt = () => {

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 import { CertboundError } from '../core/certbound-error.ts';
 import { OAuthError } from '../core/errors.ts';
+import { ConfigError } from './config-error.ts';
+import { runConfigured } from './configuration.ts';
 import { UsageError, type Command, type Io } from './context.ts';
 
 // Each command loads only what it uses (a CLI run starts faster without the web server, say).
-const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   init: async () => (await import('./init.ts')).init,
   serve: async () => (await import('./serve.ts')).serve,
   partner: async () => (await import('./partner.ts')).partner,
@@ -18,6 +20,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   token: async () => (await import('./token.ts')).token,
   call: async () => (await import('./call.ts')).call,
   demo: async () => (await import('./demo.ts')).demo,
+  config: async () => (await import('./config.ts')).config,
 };
 
 const USAGE = `Usage: certbound <command> [options]
@@ -38,14 +41,20 @@ Commands:
   token      get a certificate-bound access token with a client certificate
   call       call an API with a certificate-bound token (a curl for bound tokens)
   demo       see RFC 8705 at work in a few seconds: bound tokens, a stolen token refused
+  config     the effective configuration of a command, and where each value came from
 
 Every command takes --dir D (default ./.certbound, or $CERTBOUND_DIR) and --help; those that
 open the store take --kek-file F (or $CERTBOUND_KEK; default <dir>/kek for the embedded store).
 A data directory group or others can read or write is refused unless --insecure-permissions.
+Every option also comes from CERTBOUND_<OPTION> (--admin-port: CERTBOUND_ADMIN_PORT) or a JSON
+configuration file (--config F or $CERTBOUND_CONFIG); see docs/configuration.md.
 Run 'certbound <command> --help' for its options.`;
 
-/** Runs the CLI with `argv` (without node and script) and returns the exit status. */
-export async function main(argv: string[], io: Io): Promise<number> {
+/**
+ * Runs the CLI with `argv` (without node and script) and returns the exit status; options the
+ * command line leaves out come from `env`'s CERTBOUND_* variables and the configuration file.
+ */
+export async function main(argv: string[], io: Io, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(USAGE);
@@ -62,8 +71,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   try {
-    return await command.run(args, io);
+    return await runConfigured(name, command, args, env, COMMANDS, () => command.run(args, io));
   } catch (err) {
+    // A configuration that cannot be used is a usage mistake (exit 2), though its command's usage would not help.
+    if (err instanceof ConfigError) {
+      io.err(`certbound ${name}: ${err.message}`);
+      return 2;
+    }
     if (err instanceof UsageError) {
       io.err(`certbound ${name}: ${err.message}\n\n${command.usage}`);
       return 2;

@@ -4,6 +4,7 @@
  */
 export const ERROR_CODES = {
   ERR_CERTBOUND_USAGE: 'A command was called with a missing, unknown or malformed option or argument.',
+  ERR_CERTBOUND_CONFIG: 'A configuration file or a CERTBOUND_* environment variable holds an unknown key or a value of the wrong type.',
   ERR_CERTBOUND_DIR_BUSY: 'certbound serve is running on the data directory; the embedded database has a single writer.',
   ERR_CERTBOUND_INVALID_ID: 'A partner, client or certificate name has characters or a length that is not allowed.',
   ERR_CERTBOUND_INVALID_SAN: 'A subjectAltName argument is not dns:<hostname> or ip:<address>.',
