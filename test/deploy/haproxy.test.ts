@@ -6,13 +6,16 @@
 // generous; nothing asserts timing, the figures are reported as diagnostics.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { X509Certificate } from 'node:crypto';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
+import pg from 'pg';
 import { guideBlock, substitute } from '../helpers/deployment-doc.ts';
-import { startHaproxy, type Haproxy } from '../helpers/haproxy.ts';
+import { haproxyBinary, startHaproxy, type Haproxy } from '../helpers/haproxy.ts';
 import { send, type Response } from '../helpers/https.ts';
 import { freePort, startControllablePostgres } from '../helpers/postgres.ts';
 import { adminRequest, eventually, running, type Instance } from '../helpers/serve-process.ts';
@@ -48,6 +51,8 @@ describe('docs/deployment.md: two instances on PostgreSQL behind HAProxy in TCP 
     }, 20_000);
 
   before(async () => {
+    // Missing HAProxy fails the test at once, with how to install it.
+    haproxyBinary();
     d = await prepareDatabase(pgServer);
     lbPort = await freePort();
     ports = [await freePort(), await freePort()];
@@ -87,11 +92,22 @@ describe('docs/deployment.md: two instances on PostgreSQL behind HAProxy in TCP 
     assert.equal(introspected.json?.['active'], true, introspected.text);
   });
 
-  test('the database connections are TLS (sslmode=verify-full in the URL)', async () => {
+  test('the database connections are TLS (sslmode=verify-full in the URL), and pg_hba.conf refuses the role without it', async () => {
     const plain = await d.superuserQuery("SELECT count(*)::int AS n FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.usename = 'certbound' AND NOT s.ssl");
     const tls = await d.superuserQuery("SELECT count(*)::int AS n FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.usename = 'certbound' AND s.ssl");
     assert.equal(plain, 0);
     assert.ok(tls >= 2, `TLS connections of the role certbound: ${tls}`);
+    const withoutTls = new pg.Client({ connectionString: `postgres://certbound:${d.password}@${d.replace.database[1]}/certbound?sslmode=disable` });
+    // 28000 invalid_authorization_specification: pg_hba.conf rejects the connection.
+    await assert.rejects(withoutTls.connect(), { code: '28000' });
+    await withoutTls.end().catch(() => {});
+  });
+
+  test('every instance serves the same TLS certificate: the one init issued, naming the load balancer', async () => {
+    const fingerprints = await Promise.all([one, two].map((i) => peerCertificate(i.port)));
+    assert.equal(fingerprints[0]!.fingerprint256, fingerprints[1]!.fingerprint256);
+    assert.equal(new X509Certificate(await readFile(join(d.initDir, 'tls-cert.pem'))).fingerprint256, fingerprints[0]!.fingerprint256);
+    assert.equal(fingerprints[0]!.checkHost(LB_HOST), LB_HOST);
   });
 
   test('kill -9 of one instance under load: every acknowledged change is in effect on the survivor, clients recover once HAProxy marks it down, and the restarted instance honours every change', async (t) => {
@@ -174,6 +190,19 @@ describe('docs/deployment.md: two instances on PostgreSQL behind HAProxy in TCP 
     assert.match(list.stdout, /TABLE DATA public clients /);
   });
 });
+
+/** The certificate an instance presents to a client that asks for auth.example.com (verified against the platform CA by the caller's checks). */
+function peerCertificate(port: number): Promise<X509Certificate> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port, servername: LB_HOST, rejectUnauthorized: false }, () => {
+      const cert = socket.getPeerX509Certificate();
+      socket.destroy();
+      if (cert) resolve(cert);
+      else reject(new Error('no certificate'));
+    });
+    socket.once('error', reject);
+  });
+}
 
 function refused(res: Response): boolean {
   return res.status === 401 && res.json?.['error'] === 'invalid_client';

@@ -109,6 +109,12 @@ export async function prepareDatabase(server: TestPostgres): Promise<Deployment>
     'SELECT pg_reload_conf()',
     ...roleSql.split(';').map((s) => s.trim()).filter(Boolean),
   ]);
+  // The guide's pg_hba.conf lines, first in the file as it says (the cluster's own lines follow).
+  const hba = substitute(await guideBlock('', 'hostssl'), [['10.0.0.0/24', '127.0.0.1/32']]);
+  const [{ rows }] = (await superuser(su.href, ['SHOW hba_file'])) as [pg.QueryResult<{ hba_file: string }>];
+  const hbaFile = rows[0]!.hba_file;
+  await writeFile(hbaFile, `${hba}${await readFile(hbaFile, 'utf8')}`);
+  await superuser(su.href, ['SELECT pg_reload_conf()']);
   const initDir = join(root, 'instance-1');
   for (const dir of [initDir, join(root, 'instance-2')]) await mkdir(dir, { mode: 0o700 });
   const credentials = join(root, 'credentials');
@@ -178,7 +184,7 @@ export function launchArgs(d: Deployment, unit: string, dir: string, port: numbe
 /** The partner acme, its API, the client acme-a and the clients acme-d0… the test disables (before any instance starts). */
 export async function seedPartner(d: Deployment): Promise<void> {
   const kek = KeyEncryptionKey.fromBase64(await readFile(join(d.etc, 'kek'), 'utf8'), 'kek');
-  const url = `postgres://certbound:${d.password}@${d.replace.database[1]}/certbound`;
+  const url = `postgres://certbound:${d.password}@${d.replace.database[1]}/certbound?sslmode=verify-full&sslrootcert=${join(d.etc, 'db-ca.pem')}`;
   const store = await openStore(join(d.root, 'unused'), { databaseUrl: url, kek });
   try {
     await addPartner(store, 'acme');
