@@ -51,8 +51,8 @@ export interface Deployment {
   ca: string;
   issuer: string;
   partnerCa: { certPem: string; keyPkcs8: Uint8Array } | null;
-  /** Runs a query as the superuser and returns the `n` column of its row. */
-  superuserQuery(sql: string): Promise<number>;
+  /** Runs a statement as the superuser (on `database`, default the one the helper made) and returns the `n` column of its row. */
+  superuserQuery(sql: string, database?: string): Promise<number>;
   cleanup(): Promise<void>;
 }
 
@@ -131,8 +131,10 @@ export async function prepareDatabase(server: TestPostgres): Promise<Deployment>
     ca: '',
     issuer: '',
     partnerCa: null,
-    async superuserQuery(sql) {
-      const [res] = await superuser(su.href, [sql]);
+    async superuserQuery(sql, database) {
+      const url = new URL(su.href);
+      if (database !== undefined) url.pathname = `/${database}`;
+      const [res] = await superuser(url.href, [sql]);
       return Number((res?.rows[0] as { n: number } | undefined)?.n);
     },
     async cleanup() {
