@@ -16,7 +16,7 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import pg from 'pg';
 import { guideBlock, substitute } from '../helpers/deployment-doc.ts';
 import { haproxyBinary, startHaproxy, type Haproxy } from '../helpers/haproxy.ts';
-import { send, type Response } from '../helpers/https.ts';
+import { jwtPayload, send, type Response } from '../helpers/https.ts';
 import { freePort, startControllablePostgres } from '../helpers/postgres.ts';
 import { adminRequest, eventually, running, type Instance } from '../helpers/serve-process.ts';
 import { startCertbound } from '../cli/run.ts';
@@ -92,6 +92,22 @@ describe('docs/deployment.md: two instances on PostgreSQL behind HAProxy in TCP 
     assert.deepEqual(payload['cnf'], { 'x5t#S256': changes.steady.thumbprint });
     const introspected = await send(lb('/introspect'), { ca: d.ca, identity: changes.steady, form: { client_id: 'acme-a', token } });
     assert.equal(introspected.json?.['active'], true, introspected.text);
+  });
+
+  test('curl, as the guide shows it, gets a certificate-bound token through HAProxy', async () => {
+    const dir = join(d.root, 'curl');
+    await mkdir(dir, { mode: 0o700 });
+    await writeFile(join(dir, 'client.pem'), changes.steady.cert);
+    await writeFile(join(dir, 'client-key.pem'), changes.steady.key, { mode: 0o600 });
+    await writeFile(join(dir, 'ca.pem'), d.ca);
+    // The guide's client resolves auth.example.com to the load balancer; here --resolve does.
+    const line = substitute((await guideBlock('sh', 'curl --cert')).trim(), [
+      ['https://auth.example.com/token', `--silent --resolve ${LB_HOST}:${lbPort}:127.0.0.1 https://${LB_HOST}:${lbPort}/token`],
+    ]);
+    const out = await execFileAsync('sh', ['-c', line], { cwd: dir });
+    const body = JSON.parse(out.stdout) as { access_token: string; token_type: string };
+    assert.equal(body.token_type, 'Bearer');
+    assert.deepEqual(jwtPayload(body.access_token)['cnf'], { 'x5t#S256': changes.steady.thumbprint });
   });
 
   test('the database connections are TLS (sslmode=verify-full in the URL), and pg_hba.conf refuses the role without it', async () => {
