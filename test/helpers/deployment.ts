@@ -219,12 +219,20 @@ export async function changeSet(d: Deployment, tokenUrl: string): Promise<Change
   const revokedCerts: ClientCert[] = [];
   const disabledClients: { id: string; cert: ClientCert }[] = [];
   const tokens: string[] = [];
+  const token = async (identity: ClientCert, clientId: string): Promise<string> => {
+    const res = await send(tokenUrl, { ca: d.ca, identity, form: { grant_type: 'client_credentials', client_id: clientId } });
+    assert.equal(res.status, 200, res.text);
+    return String(res.json?.['access_token']);
+  };
   for (let k = 0; k < CHANGES; k++) {
     revokedCerts.push(await newCert('acme-a'));
     disabledClients.push({ id: `acme-d${k}`, cert: await newCert(`acme-d${k}`) });
-    const res = await send(tokenUrl, { ca: d.ca, identity: steady, form: { grant_type: 'client_credentials', client_id: 'acme-a' } });
-    assert.equal(res.status, 200, res.text);
-    tokens.push(String(res.json?.['access_token']));
+    // Before any change each certificate and client gets tokens, and each token is active: a refusal later is the change's doing.
+    await token(revokedCerts[k]!, 'acme-a');
+    await token(disabledClients[k]!.cert, disabledClients[k]!.id);
+    tokens.push(await token(steady, 'acme-a'));
+    const introspected = await send(tokenUrl.replace(/\/token$/, '/introspect'), { ca: d.ca, identity: steady, form: { client_id: 'acme-a', token: tokens[k]! } });
+    assert.equal(introspected.json?.['active'], true, introspected.text);
   }
   return { steady, revokedCerts, disabledClients, tokens };
 }
