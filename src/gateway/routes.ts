@@ -47,7 +47,8 @@ export function parseRoute(spec: string): Route {
 function normalizedPathProblem(path: string): string | null {
   // Dot segments and empty segments would let `/public/../admin` match `/public/*` while the
   // upstream serves `/admin`; encoded slashes, dots and backslashes do the same after decoding.
-  if (/(^|\/)\.{1,2}(\/|$)/.test(path)) return 'dot segment';
+  // `..;x` too: Tomcat and Jetty drop path parameters before resolving dot segments.
+  if (/(^|\/)\.{1,2}(;[^/]*)?(\/|$)/.test(path)) return 'dot segment';
   if (path.includes('//')) return 'empty segment';
   if (/%(2[ef]|5c|00)/i.test(path) || path.includes('\\')) return 'encoded separator';
   if (/[^\x21-\x7e]/.test(path)) return 'character outside the URI syntax';
