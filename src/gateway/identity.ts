@@ -48,11 +48,16 @@ export function isIdentityHeader(names: IdentityHeaderNames, lowerName: string):
   return lowerName.startsWith('x-certbound-') || lowerName === names.clientId || lowerName === names.partner || lowerName === names.scope || lowerName === names.thumbprint;
 }
 
-/** The identity header lines for a verified token (the partner only when known). */
-export function identityHeaders(names: IdentityHeaderNames, token: VerifiedToken, partner: string | null): [string, string][] {
+/**
+ * The identity header lines for a verified token. The partner and thumbprint lines are left out
+ * when unknown — or, with `always`, sent empty: a proxy that copies named headers from an
+ * authorization answer (Traefik's authResponseHeaders) replaces a client's copy only when the
+ * answer has the header.
+ */
+export function identityHeaders(names: IdentityHeaderNames, token: VerifiedToken, partner: string | null, always = false): [string, string][] {
   const lines: [string, string][] = [[names.clientId, token.claims.client_id]];
-  if (partner !== null) lines.push([names.partner, partner]);
+  if (partner !== null || always) lines.push([names.partner, partner ?? '']);
   lines.push([names.scope, token.scopes.join(' ')]);
-  if (token.thumbprint !== null) lines.push([names.thumbprint, token.thumbprint]);
+  if (token.thumbprint !== null || always) lines.push([names.thumbprint, token.thumbprint ?? '']);
   return lines;
 }
