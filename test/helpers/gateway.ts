@@ -36,18 +36,19 @@ export async function partnerCas(): Promise<{ map: Map<string, string>; bundle: 
   return { map, bundle: [(await authority('platform')).certPem, ...map.values()].join('') };
 }
 
-/** A gateway in front of `upstream` for API.acmeOrders, with the test routes; overrides applied last. */
-export async function testGateway(h: Harness, upstream: string, overrides: Partial<GatewayOptions> = {}): Promise<Gateway> {
+/** A gateway in front of `upstream` for API.acmeOrders, with the test routes; overrides applied last (`plain`: no TLS). */
+export async function testGateway(h: Harness, upstream: string, overrides: Partial<GatewayOptions> & { readonly plain?: boolean } = {}): Promise<Gateway> {
   const tls = await serverCredentials();
   const cas = await partnerCas();
+  const { plain, ...rest } = overrides;
   return startGateway({
     guard: { issuer: h.issuer, ca: (await authority('platform')).certPem, audience: API.acmeOrders },
-    tls: { cert: tls.cert, key: tls.key, clientCa: cas.bundle },
+    ...(plain ? {} : { tls: { cert: tls.cert, key: tls.key, clientCa: cas.bundle } }),
     port: 0,
     upstream: { url: upstream },
     policy: { routes: ROUTES, fallback: 'deny' },
     partners: cas.map,
-    ...overrides,
+    ...rest,
   });
 }
 
