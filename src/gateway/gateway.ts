@@ -111,7 +111,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let inFlight = 0;
   let idle: (() => void) | null = null;
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> => {
     const started = process.hrtime.bigint();
     inFlight++;
     // Draining: answer this one, then let the connection go.
@@ -128,6 +128,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       client = decision.token.claims.client_id;
       const origin = { peer: req.socket.remoteAddress, peerTrusted: trusted.some((cidr) => cidrContains(cidr, req.socket.remoteAddress)), proto: options.tls ? 'https' : 'http' } as const;
       const headers = upstreamHeaders(req.rawHeaders, origin, identityHeaders(names, decision.token, partner), forwarding);
+      // RFC 9110 §10.1.1: the client waits for 100 before sending its body — only once the request is allowed.
+      if (expectsContinue) res.writeContinue();
       status = await upstream.forward(req, res, req.url!, headers);
     } catch (err) {
       const answer = errorResponse(err, guard.realm);
@@ -147,7 +149,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   const limits = { headersTimeout: 10_000, requestTimeout: options.requestTimeoutMs ?? 300_000, keepAliveTimeout: 30_000, connectionsCheckingInterval: 1_000 };
-  const listener = (req: IncomingMessage, res: ServerResponse) => void handle(req, res);
+  const listener = (req: IncomingMessage, res: ServerResponse) => void handle(req, res, false);
   let server: Server;
   if (options.tls) {
     // requestCert without rejectUnauthorized: a missing or unknown certificate gets the guard's 401, not a TLS alert.
@@ -157,6 +159,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     server = https;
   } else server = createHttpServer(limits, listener);
   server.maxConnections = 10_000;
+  // Expect: 100-continue is answered by the gateway after its decision, so a refused client never uploads its body.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => void handle(req, res, true));
 
   let ops: OpsListener | null = null;
   try {

@@ -128,6 +128,30 @@ describe('certbound gateway: bodies and upstream failures', () => {
     assert.equal(res.json?.['error'], 'invalid_request');
   });
 
+  test('RFC 9110 §10.1.1: Expect: 100-continue gets its 100 only once the request is allowed; a refused client never uploads', async () => {
+    const upload = (identity: Credentials) =>
+      new Promise<{ status: number; continued: boolean }>((resolve, reject) => {
+        let continued = false;
+        const req = httpsRequest(
+          { host: '127.0.0.1', servername: 'localhost', port: gateway.port, method: 'PUT', path: '/upload', ca: platformCa, cert: identity.cert, key: identity.key, agent: false, headers: { authorization: `Bearer ${tokenA}`, expect: '100-continue', 'content-length': '4' } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, continued }));
+          },
+        );
+        req.on('continue', () => {
+          continued = true;
+          req.end('body');
+        });
+        req.on('error', reject);
+        req.flushHeaders();
+      });
+    assert.deepEqual(await upload(a), { status: 200, continued: true });
+    const before = upstream.seen.length;
+    assert.deepEqual(await upload(await credentials('globex-g')), { status: 401, continued: false });
+    assert.equal(upstream.seen.length, before);
+  });
+
   test('RFC 9110 §15.6.3: an upstream that refuses connections is 502 server_error, with no detail', async () => {
     const down = await testGateway(h, `http://127.0.0.1:${await freePort()}`);
     try {
