@@ -80,6 +80,14 @@ function trustedRanges(options: GuardOptions): Cidr[] {
   return source === undefined || source === 'tls' ? [] : source.trustedProxies.map((range) => parseCidr(range));
 }
 
+/** The kind of a failure, for the log: the cause's errno or undici code, else the error's name. */
+function failureReason(err: unknown): string {
+  const cause = err instanceof Error ? err.cause : undefined;
+  const code = (cause as { code?: unknown } | undefined)?.code ?? (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') return code;
+  return err instanceof Error ? err.name : 'unknown';
+}
+
 /** A TLS context option set for the listener. */
 function tlsOptions(tls: GatewayTls) {
   return { cert: tls.cert, key: tls.key, ...(tls.clientCa === undefined ? {} : { ca: tls.clientCa }) };
@@ -136,6 +144,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       status = answer.status;
       if (!res.headersSent) res.writeHead(answer.status, answer.headers).end(JSON.stringify(answer.body));
       else res.destroy();
+      // The client learns nothing of a 5xx; the operator learns its kind (an errno or error code, never a stack).
+      if (status >= 500) options.logger?.warn({ route: route?.name ?? '-', status, reason: failureReason(err) }, 'request failed');
     } finally {
       inFlight--;
       if (inFlight === 0) idle?.();

@@ -153,12 +153,14 @@ describe('certbound gateway: bodies and upstream failures', () => {
   });
 
   test('RFC 9110 §15.6.3: an upstream that refuses connections is 502 server_error, with no detail', async () => {
-    const down = await testGateway(h, `http://127.0.0.1:${await freePort()}`);
+    const warnings: Record<string, unknown>[] = [];
+    const down = await testGateway(h, `http://127.0.0.1:${await freePort()}`, { logger: { info: () => {}, warn: (d) => warnings.push(d) } });
     try {
       const res = await send(`${front(down)}/orders`, { ca: platformCa, identity: a, headers: { authorization: `Bearer ${tokenA}` } });
       assert.equal(res.status, 502);
       assert.deepEqual(res.json, { error: 'server_error' });
       assert.doesNotMatch(res.text, /ECONNREFUSED|127\.0\.0\.1/);
+      assert.deepEqual(warnings, [{ route: 'GET,HEAD /orders', status: 502, reason: 'ECONNREFUSED' }], 'the operator learns why');
     } finally {
       await down.close();
     }
