@@ -6,7 +6,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { Pool } from 'undici';
 import { hopByHopNamesOf } from './hop-by-hop.ts';
 import { BadGateway, BodyTooLarge, GatewayTimeout } from './upstream-errors.ts';
@@ -61,6 +60,29 @@ function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   if (length !== undefined) return length !== '0';
   return req.headers['transfer-encoding'] !== undefined;
+}
+
+/**
+ * Streams the upstream's body into the answer, paced by the client (Readable#pipe applies
+ * backpressure); resolves when the answer is complete or the exchange is over. Hand-written
+ * rather than stream.pipeline, which builds and aborts an AbortController (a DOMException) per
+ * call: measured here at about a tenth of the gateway's CPU per request.
+ */
+function relay(body: Readable, res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    // Headers are sent: a failure now (upstream reset, body timeout) can only end the connection.
+    body.once('error', () => {
+      res.destroy();
+      resolve();
+    });
+    res.once('finish', resolve);
+    res.once('close', () => {
+      // The client went away first: stop reading the upstream (undici frees or drops the connection).
+      if (!res.writableFinished) body.destroy();
+      resolve();
+    });
+    body.pipe(res);
+  });
 }
 
 /** Maps what undici reports to the answer the client gets. */
@@ -118,14 +140,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         if (value !== undefined && !dropped.has(name)) out[name] = value;
       }
       res.writeHead(answer.statusCode, out);
-      try {
-        await pipeline(answer.body, res);
-      } catch {
-        // Headers are sent: a failure now (upstream reset, body timeout, client gone) can only end the connection.
-        res.destroy();
-      } finally {
-        res.off('close', onClose);
-      }
+      res.off('close', onClose);
+      await relay(answer.body, res);
       return answer.statusCode;
     },
     close: () => pool.close(),

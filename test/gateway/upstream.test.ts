@@ -114,6 +114,26 @@ describe('certbound gateway: bodies and upstream failures', () => {
     for (const i of [0, 1, 65_535, 65_536, total - 1]) assert.equal(res.bytes[i], patternByte(i), `byte ${i}`);
   });
 
+  // The timeout turns a regression (the upstream read on until its own 30 s body timeout) into a failure.
+  test('a client that goes away mid-answer stops the upstream\'s answer too (nothing is buffered for no one)', { timeout: 15_000 }, async () => {
+    const cut = upstream.downloadCut();
+    await new Promise<void>((resolve, reject) => {
+      const req = httpsRequest(
+        { host: '127.0.0.1', servername: 'localhost', port: gateway.port, path: `/download?bytes=${256 * MiB}`, ca: platformCa, cert: a.cert, key: a.key, agent: false, headers: { authorization: `Bearer ${tokenA}` } },
+        (res) => {
+          res.once('data', () => {
+            req.destroy();
+            resolve();
+          });
+        },
+      );
+      req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' ? undefined : reject(err)));
+      req.end();
+    });
+    await cut;
+    assert.equal((await send(`${front(gateway)}/orders`, { ca: platformCa, identity: a, headers: { authorization: `Bearer ${tokenA}` } })).status, 200, 'the gateway goes on serving');
+  });
+
   test('RFC 9110 §15.5.14: a body declared larger than the limit is 413 invalid_request, never forwarded', async () => {
     const before = upstream.seen.length;
     const res = await stream(gateway, 'PUT', '/upload', Readable.from([Buffer.alloc(1024)]), { 'content-length': String(17 * MiB) });

@@ -25,6 +25,8 @@ export interface Upstream {
   readonly seen: Seen[];
   /** Answers every request waiting on /hold. */
   release(): void;
+  /** Resolves when a /download answer is next cut before its end (its reader went away). */
+  downloadCut(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export function patternByte(i: number): number {
 export async function startUpstream(): Promise<Upstream> {
   const seen: Seen[] = [];
   let held: ServerResponse[] = [];
+  let cut: (() => void)[] = [];
   const server = createServer((req, res) => {
     seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders });
     const url = new URL(req.url ?? '/', 'http://upstream');
@@ -59,6 +62,11 @@ export async function startUpstream(): Promise<Upstream> {
       const total = Number(url.searchParams.get('bytes'));
       let sent = 0;
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.once('close', () => {
+        if (res.writableFinished) return;
+        for (const resolve of cut) resolve();
+        cut = [];
+      });
       // Written as the reader drains it: the gateway's backpressure paces this loop.
       const pump = () => {
         while (sent < total) {
@@ -89,6 +97,7 @@ export async function startUpstream(): Promise<Upstream> {
       for (const res of held) res.writeHead(200, { 'content-type': 'text/plain' }).end('released');
       held = [];
     },
+    downloadCut: () => new Promise<void>((resolve) => cut.push(resolve)),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
