@@ -16,6 +16,7 @@ export const GATEWAY_OPTIONS = {
   'upstream-connections': { type: 'string' },
   'max-body': { type: 'string' },
   'forward-authorization': { type: 'boolean' },
+  'preserve-host': { type: 'boolean' },
   forwarded: { type: 'string' },
   'shutdown-timeout': { type: 'string' },
 } as const;
@@ -59,6 +60,7 @@ async function gatewayOptions(s: Settings, logger: GatewayOptions['logger']): Pr
     policy: policyOf(s),
     identityHeaders: identityNamesOf(s),
     forwardAuthorization: s.flag('forward-authorization'),
+    preserveHost: s.flag('preserve-host'),
     forwarded: forwarded as ForwardedStyle,
     partners: await partnersOf(s),
     ...(logger ? { logger } : {}),
@@ -102,6 +104,8 @@ See docs/gateway.md.
                           (defaults X-Certbound-Client-Id, -Partner, -Scope, -Cert-Thumbprint)
   --forward-authorization pass the client's Authorization header on (default: removed)
   --forwarded STYLE       x-forwarded (X-Forwarded-For/-Proto/-Host, default) or rfc7239 (Forwarded)
+  --preserve-host         pass the client's Host on (default: the upstream's own host; the client's
+                          is in X-Forwarded-Host or Forwarded)
   --upstream-ca F         CA certificate(s) of an https upstream
   --upstream-timeout MS   longest wait for the upstream's headers or next body chunk (default 30000): 504
   --upstream-connections N  connections kept to the upstream (default 128)

@@ -50,6 +50,8 @@ export interface GatewayOptions {
   readonly identityHeaders?: Partial<IdentityHeaderNames>;
   /** Forward the client's Authorization header to the upstream (default false). */
   readonly forwardAuthorization?: boolean;
+  /** Forward the client's Host header (default false: the upstream's own host, the client's in X-Forwarded-Host). */
+  readonly preserveHost?: boolean;
   readonly forwarded?: ForwardedStyle;
   /** Partner name → its issuing CA (PEM), to name the partner in the identity headers. */
   readonly partners?: ReadonlyMap<string, string>;
@@ -110,7 +112,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const partnerOf = partnerResolver(options.partners ?? new Map());
   const der = certificateDer(source);
   const trusted = trustedRanges(options.guard);
-  const forwarding = { identityNames: names, forwardAuthorization: options.forwardAuthorization ?? false, forwarded: options.forwarded ?? 'x-forwarded' } as const;
+  const forwarding = { identityNames: names, forwardAuthorization: options.forwardAuthorization ?? false, forwarded: options.forwarded ?? 'x-forwarded', preserveHost: options.preserveHost ?? false } as const;
   const metrics = createGatewayMetrics('certbound_gateway');
   const guard = createGuard({ ...options.guard, ...(options.logger ? { logger: options.logger } : {}) });
   const upstream = createUpstream(options.upstream);

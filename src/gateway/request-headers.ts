@@ -14,6 +14,12 @@ export interface UpstreamHeaderOptions {
   readonly identityNames: IdentityHeaderNames;
   readonly forwardAuthorization: boolean;
   readonly forwarded: ForwardedStyle;
+  /**
+   * Keep the client's Host (default false: the upstream gets its own host, as nginx's default
+   * `proxy_set_header Host $proxy_host` does, and the client's goes in X-Forwarded-Host or
+   * Forwarded) — a client-chosen Host could select another virtual host behind the same routes.
+   */
+  readonly preserveHost?: boolean;
 }
 
 /** What the gateway knows of the request's origin. */
@@ -65,6 +71,8 @@ export function upstreamHeaders(rawHeaders: readonly string[], origin: RequestOr
     // Only the gateway speaks for the client's identity: a client's own copy never passes.
     if (isIdentityHeader(options.identityNames, lower)) continue;
     if (FORWARDING.has(lower)) continue;
+    // undici writes the upstream's own Host when none is given.
+    if (lower === 'host' && !options.preserveHost) continue;
     out.push(name, rawHeaders[i + 1]!);
   }
   for (const [name, value] of identity) out.push(name, value);

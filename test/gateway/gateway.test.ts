@@ -78,6 +78,7 @@ describe('certbound gateway: decisions', () => {
     assert.equal(seen['x-forwarded-for'], '127.0.0.1');
     assert.equal(seen['x-forwarded-proto'], 'https');
     assert.equal(seen['x-forwarded-host'], `localhost:${gateway.port}`);
+    assert.equal(seen['host'], new URL(upstream.url).host, 'the upstream\'s own Host, not one the client chose');
   });
 
   test('RFC 8705 §3 (RS-B-01): a stolen token with another partner\'s certificate is 401 invalid_token, never forwarded', async () => {

@@ -18,7 +18,15 @@ describe('upstreamHeaders', () => {
   test('RFC 9110 §7.6.1: the fixed hop-by-hop fields and those Connection names are dropped; end-to-end fields kept in order', () => {
     const raw = ['Host', 'api', 'Connection', 'keep-alive, X-Hop', 'connection', 'x-other-hop', 'X-Hop', '1', 'x-other-hop', '2', 'Keep-Alive', 't=5', 'TE', 'trailers', 'Upgrade', 'h2c', 'Proxy-Authorization', 'Basic x', 'Accept', 'a/b', 'Trailer', 'x', 'Transfer-Encoding', 'chunked'];
     const out = upstreamHeaders(raw, EDGE, ID, OPTIONS);
-    assert.deepEqual(pairs(out).map(([n]) => n), ['host', 'accept', 'x-certbound-client-id', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']);
+    assert.deepEqual(pairs(out).map(([n]) => n), ['accept', 'x-certbound-client-id', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']);
+  });
+
+  test('Host is the upstream\'s own (undici writes it) unless preserveHost; the client\'s goes in X-Forwarded-Host', () => {
+    const raw = ['Host', 'admin.internal', 'Accept', 'a/b'];
+    const out = upstreamHeaders(raw, EDGE, [], OPTIONS);
+    assert.deepEqual(valuesOf(out, 'host'), []);
+    assert.deepEqual(valuesOf(out, 'x-forwarded-host'), ['admin.internal']);
+    assert.deepEqual(valuesOf(upstreamHeaders(raw, EDGE, [], { ...OPTIONS, preserveHost: true }), 'host'), ['admin.internal']);
   });
 
   test('RFC 6750 §5.3: Authorization is dropped unless forwarding it is asked for', () => {
