@@ -129,6 +129,22 @@ describe('certbound gateway: decisions', () => {
     assert.equal((await neverForwarded(() => call(null, null, '/admin'))).status, 401, 'a caller without a token learns nothing of the routes');
   });
 
+  test('--default authenticated: a request no route matches passes with any valid bound token, and still needs one; renamed identity headers', async () => {
+    const open = await testGateway(h, upstream.url, { policy: { routes: [], fallback: 'authenticated' }, identityHeaders: { clientId: 'X-Client', scope: 'X-Scopes' } });
+    try {
+      const res = await send(`${front(open)}/anything/at/all`, { ca: platformCa, identity: a, headers: { authorization: `Bearer ${tokenA}`, 'x-client': 'forged', 'x-certbound-client-id': 'forged' } });
+      assert.equal(res.status, 200, res.text);
+      const seen = res.json?.['headers'] as Record<string, string>;
+      assert.equal(seen['x-client'], 'acme-a');
+      assert.equal(seen['x-scopes'], 'orders:read orders:write billing:read');
+      assert.equal(seen['x-certbound-client-id'], undefined, 'the default name is stripped too');
+      const stolen = await send(`${front(open)}/anything`, { ca: platformCa, identity: g, headers: { authorization: `Bearer ${tokenA}` } });
+      assertRefused(stolen, 401, 'invalid_token');
+    } finally {
+      await open.close();
+    }
+  });
+
   test('a route needing no scope still needs a valid bound token', async () => {
     assert.equal((await call(tokenA, a, '/public')).status, 200);
     assertRefused(await neverForwarded(() => call(tokenA, g, '/public')), 401, 'invalid_token');
