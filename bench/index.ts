@@ -5,3 +5,4 @@ console.log(`certbound bench (${SECONDS}s per measurement, ${CONNECTIONS} keep-a
 await import('./token.ts');
 await import('./guard.ts');
 await import('./handshake.ts');
+await import('./gateway.ts');

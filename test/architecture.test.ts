@@ -17,7 +17,8 @@ const RULES: Record<string, { parts: string[]; packages: string[]; nodeBuiltins:
   admin: { parts: ['core', 'transport', 'pki', 'storage', 'server'], packages: ['fastify'], nodeBuiltins: 'any' },
   resource: { parts: ['core', 'transport'], packages: ['jose', 'undici', 'fastify', 'fastify-plugin'], nodeBuiltins: 'any' },
   client: { parts: ['core'], packages: ['undici', 'jose'], nodeBuiltins: 'any' },
-  cli: { parts: ['core', 'transport', 'storage', 'pki', 'server', 'admin', 'resource', 'client'], packages: ['pino', 'undici'], nodeBuiltins: 'any' },
+  gateway: { parts: ['core', 'transport', 'resource'], packages: ['undici', 'prom-client'], nodeBuiltins: 'any' },
+  cli: { parts: ['core', 'transport', 'storage', 'pki', 'server', 'admin', 'resource', 'client', 'gateway'], packages: ['pino', 'undici'], nodeBuiltins: 'any' },
 };
 
 async function sources(dir: string): Promise<string[]> {

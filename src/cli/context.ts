@@ -94,6 +94,17 @@ export function onCommandLine(name: string, values: Readonly<Record<string, unkn
   return invocation?.kind === 'run' ? invocation.origins.get(name)?.from === 'cli' : values[name] !== undefined;
 }
 
+/**
+ * The parsed values without those the configuration file supplied: for a command that reads the
+ * file again itself (gateway and authz reload it on SIGHUP), where a value from the file must not
+ * outrank the file's later contents.
+ */
+export function withoutFileValues<V extends Readonly<Record<string, unknown>>>(values: V): Partial<V> {
+  const invocation = currentInvocation();
+  if (invocation?.kind !== 'run') return values;
+  return Object.fromEntries(Object.entries(values).filter(([name]) => invocation.origins.get(name)?.from !== 'file')) as Partial<V>;
+}
+
 /** The data directory: `--dir`, else `$CERTBOUND_DIR`, else `./.certbound`. */
 export function dataDir(dir: string | undefined): string {
   return resolve(dir ?? process.env['CERTBOUND_DIR'] ?? '.certbound');

@@ -20,6 +20,8 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   token: async () => (await import('./token.ts')).token,
   call: async () => (await import('./call.ts')).call,
   demo: async () => (await import('./demo.ts')).demo,
+  gateway: async () => (await import('./gateway.ts')).gateway,
+  authz: async () => (await import('./authz.ts')).authz,
   config: async () => (await import('./config.ts')).config,
 };
 
@@ -41,6 +43,8 @@ Commands:
   token      get a certificate-bound access token with a client certificate
   call       call an API with a certificate-bound token (a curl for bound tokens)
   demo       see RFC 8705 at work in a few seconds: bound tokens, a stolen token refused
+  gateway    a reverse proxy that puts any API behind certificate-bound tokens, no code needed
+  authz      the authorization endpoint of nginx auth_request, Traefik ForwardAuth, Envoy ext_authz
   config     the effective configuration of a command, and where each value came from
 
 Every command takes --dir D (default ./.certbound, or $CERTBOUND_DIR) and --help; those that

@@ -2,15 +2,10 @@
 // certificate in `ssl-client-cert` ($ssl_client_escaped_cert) with `ssl-client-verify`; the
 // guard believes that header only from nginx's address (RFC 8705 §7.3, RS-B-07).
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { connect, createServer as createTcpServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import express from 'express';
 import { guardMiddleware, type AuthenticatedRequest } from '../../src/resource/adapters/express.ts';
 import { createGuard, type Guard } from '../../src/resource/guard.ts';
@@ -18,12 +13,12 @@ import { expectedThumbprint } from '../core/proxy-cert/helpers.ts';
 import { serverCredentials } from '../helpers/api.ts';
 import { sendPlain } from '../helpers/http.ts';
 import { send, type Response } from '../helpers/https.ts';
+import { nginxConf, startNginx, type Nginx } from '../helpers/nginx.ts';
 import { API, authority, credentials, startWorld, type Credentials, type Harness } from '../helpers/world.ts';
 
 /** nginx connects upstream from this address (`proxy_bind`); the test itself speaks from 127.0.0.1. */
 const NGINX_UPSTREAM_ADDRESS = '127.0.0.2';
 const REALM = API.acmeOrders;
-const NGINX = process.env['NGINX'] ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx');
 
 let h: Harness;
 let a: Credentials;
@@ -32,46 +27,14 @@ let tokenA: string;
 let guard: Guard;
 let app: Server;
 let appUrl: string;
-let dir: string;
-let nginx: ChildProcess | undefined;
-let nginxExit: Promise<unknown>;
-let nginxStderr = '';
+let nginx: Nginx;
 /** https://localhost:PORT, served by nginx. */
 let front: string;
 let platformCa: string;
 
-/** A port that was free a moment ago on 127.0.0.1. */
-async function freePort(): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
-}
-
-function nginxConf(port: number, upstream: string): string {
+function servers(dir: string, port: number, upstream: string): string {
   const p = (name: string) => join(dir, name);
   return `
-pid ${p('nginx.pid')};
-error_log ${p('error.log')} info;
-events { worker_connections 64; }
-http {
-  access_log ${p('access.log')};
-  client_body_temp_path ${p('client_body')};
-  proxy_temp_path ${p('proxy')};
-  fastcgi_temp_path ${p('fastcgi')};
-  uwsgi_temp_path ${p('uwsgi')};
-  scgi_temp_path ${p('scgi')};
   server {
     listen 127.0.0.1:${port} ssl;
     server_name localhost;
@@ -86,9 +49,7 @@ http {
       proxy_set_header ssl-client-verify $ssl_client_verify;
       proxy_pass ${upstream};
     }
-  }
-}
-`;
+  }`;
 }
 
 before(async () => {
@@ -120,49 +81,21 @@ before(async () => {
   await new Promise<void>((resolve, reject) => app.once('listening', resolve).once('error', reject));
   appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
 
-  dir = await mkdtemp(join(tmpdir(), 'certbound-nginx-'));
   const tls = await serverCredentials();
-  await writeFile(join(dir, 'server.pem'), tls.cert);
-  await writeFile(join(dir, 'server.key'), tls.key, { mode: 0o600 });
   // The platform root and the partner CAs: the bundle nginx verifies client certificates against.
   const bundle = await Promise.all(['platform', 'acme', 'globex'].map(async (id) => (await authority(id)).certPem));
-  await writeFile(join(dir, 'client-cas.pem'), bundle.join(''));
-  const port = await freePort();
-  await writeFile(join(dir, 'nginx.conf'), nginxConf(port, appUrl));
-  front = `https://localhost:${port}`;
-
-  // master_process off: one process, ours, that stops with SIGTERM.
-  const child = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off; master_process off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  nginx = child;
-  child.stderr.on('data', (c: Buffer) => (nginxStderr += c.toString()));
-  nginxExit = new Promise((resolve) => child.once('exit', resolve));
-  let exited = false;
-  void nginxExit.then(() => (exited = true));
-  const spawned = await new Promise<Error | null>((resolve) => {
-    child.once('spawn', () => resolve(null));
-    child.once('error', resolve);
-  });
-  if (spawned) throw new Error(`could not start ${NGINX}: ${spawned.message} (install the nginx package)`);
-  for (let i = 0; !(await accepts(port)); i++) {
-    if (exited) throw new Error(`nginx exited: ${nginxStderr}${await readFile(join(dir, 'error.log'), 'utf8').catch(() => '')}`);
-    if (i === 200) throw new Error('nginx did not listen within 10 s');
-    await sleep(50);
-  }
+  nginx = await startNginx({ 'server.pem': tls.cert, 'server.key': tls.key, 'client-cas.pem': bundle.join('') }, (dir, port) => nginxConf(dir, servers(dir, port, appUrl)));
+  front = `https://localhost:${nginx.port}`;
 });
 
 after(async () => {
-  if (nginx && nginx.exitCode === null && nginx.signalCode === null) {
-    nginx.kill('SIGTERM');
-    const stopped = await Promise.race([nginxExit.then(() => true), sleep(5000, false, { ref: false })]);
-    if (!stopped) nginx.kill('SIGKILL');
-  }
+  await nginx?.close();
   if (app) {
     app.closeAllConnections();
     await new Promise<void>((resolve) => app.close(() => resolve()));
   }
   await guard?.close();
   await h?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 /** A request through nginx, with a client certificate or none, and extra headers the client writes itself. */
@@ -240,7 +173,7 @@ describe('nginx terminating mTLS (ssl_verify_client optional) in front of an Exp
   });
 
   test('nginx logged the requests it proxied', async () => {
-    const log = await readFile(join(dir, 'access.log'), 'utf8');
+    const log = await nginx.accessLog();
     assert.match(log, /"GET \/orders HTTP\/1\.1" 200 /);
     assert.match(log, /"GET \/orders HTTP\/1\.1" 401 /);
   });
