@@ -21,6 +21,7 @@ import { createGatewayMetrics, type GatewayMetrics } from './metrics.ts';
 import { originalRequest, type AuthzForm } from './original-request.ts';
 import { partnerResolver } from './partner.ts';
 import { requestPath, type Route } from './routes.ts';
+import { listenOn } from '../transport/listen.ts';
 
 /** Options of {@link startAuthz}. */
 export interface AuthzOptions {
@@ -111,13 +112,7 @@ export async function startAuthz(options: AuthzOptions): Promise<Authz> {
   });
   let ops: OpsListener | null = null;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, options.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOn(server, options.port, options.host ?? '127.0.0.1');
     if (options.ops) ops = await startOpsListener({ ...options.ops, registry: metrics.registry, ready: () => !draining });
   } catch (err) {
     server.close();

@@ -22,6 +22,7 @@ import { partnerResolver } from './partner.ts';
 import { upstreamHeaders, type ForwardedStyle } from './request-headers.ts';
 import { requestPath, type Route } from './routes.ts';
 import { createUpstream, type UpstreamOptions } from './upstream.ts';
+import { listenOn } from '../transport/listen.ts';
 
 /** The gateway's own TLS credential, and the CAs whose names it sends when asking for a client certificate. */
 export interface GatewayTls {
@@ -176,13 +177,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   let ops: OpsListener | null = null;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, options.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOn(server, options.port, options.host ?? '127.0.0.1');
     if (options.ops) ops = await startOpsListener({ ...options.ops, registry: metrics.registry, ready: () => !draining });
   } catch (err) {
     server.close();

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { clientErrorHandler } from './client-error.ts';
 import { httpServerLimits, listenerLimits, type ListenerLimits } from './listener-limits.ts';
+import { listenOn } from '../transport/listen.ts';
 
 /** Where the exposition comes from: a prom-client registry, or an aggregate of several. */
 export type MetricsSource = Pick<Registry, 'metrics' | 'contentType'>;
@@ -64,13 +65,7 @@ export async function startMetricsListener(options: MetricsListenerOptions): Pro
   });
   server.maxConnections = limits.maxConnections;
   server.on('clientError', clientErrorHandler());
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listenOn(server, options.port, options.host ?? '127.0.0.1');
   const address = server.address() as AddressInfo;
   const host = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '[::1]' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
