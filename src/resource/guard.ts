@@ -5,7 +5,7 @@ import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload
 import { ACCESS_TOKEN_TYPE } from '../core/access-token.ts';
 import { parseBearerAuthorization } from '../core/bearer.ts';
 import { boundThumbprint, thumbprintsEqual } from '../core/cnf.ts';
-import { InsufficientScope, InvalidRequest, InvalidToken, OAuthError } from '../core/errors.ts';
+import { InsufficientScope, InvalidRequest, InvalidToken, MissingToken, OAuthError } from '../core/errors.ts';
 import type { Thumbprint } from '../core/thumbprint.ts';
 import { proxyCertificateSource } from '../transport/proxy.ts';
 import { peerCertificate } from '../transport/tls.ts';
@@ -232,13 +232,5 @@ function verifiedTokens(clockTolerance: number) {
       cache.set(token, { claims: Object.freeze(claims), until: Math.min((claims.exp as number) + clockTolerance, now + REVERIFY_SECONDS) });
     },
   };
-}
-
-/** A request without a bearer token: answered 401 with a bare challenge, no error code (RFC 6750 §3.1). */
-export class MissingToken extends OAuthError {
-  constructor() {
-    super('invalid_token', 401, 'no access token');
-    this.name = 'MissingToken';
-  }
 }
 
