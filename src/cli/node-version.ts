@@ -1,4 +1,5 @@
 // No imports: the published binary runs this before loading anything an older Node lacks.
+// `process` is the global one; nothing here may need a module an old Node does not have.
 
 /**
  * The Node releases the CLI runs on (keep in step with package.json#engines): the embedded
@@ -40,4 +41,24 @@ export function nodeSupported(version: string): boolean {
 /** The line to print when the CLI does not run on Node `version`, or undefined when it does. */
 export function unsupportedNode(version: string): string | undefined {
   return nodeSupported(version) ? undefined : `certbound needs Node ${SUPPORTED_NODE}; this is Node ${version.replace(/^v/, '')}`;
+}
+
+/** Whether a process warning is Node's notice that node:sqlite is experimental (Node 22 to 24). */
+export function isSqliteExperimentalWarning(warning: string | Error, type: unknown): boolean {
+  const name = warning instanceof Error ? warning.name : typeof type === 'string' ? type : typeof type === 'object' && type !== null ? (type as { type?: unknown }).type : undefined;
+  const message = warning instanceof Error ? warning.message : warning;
+  return name === 'ExperimentalWarning' && message.startsWith('SQLite is an experimental feature');
+}
+
+/**
+ * Drops Node's "SQLite is an experimental feature" warning, which Node 22 to 24 print on every
+ * command that opens the store: the store depends only on behaviour of the releases `engines`
+ * names, so the line would alarm users and says nothing they can act on. Other warnings pass.
+ */
+export function quietSqliteExperimentalWarning(): void {
+  const emitWarning = process.emitWarning;
+  process.emitWarning = function (this: NodeJS.Process, warning: string | Error, ...rest: unknown[]): void {
+    if (isSqliteExperimentalWarning(warning, rest[0])) return;
+    Reflect.apply(emitWarning, this, [warning, ...rest]);
+  } as typeof process.emitWarning;
 }

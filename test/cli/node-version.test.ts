@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { nodeAtLeast, nodeSupported, SUPPORTED_NODE, unsupportedNode } from '../../src/cli/node-version.ts';
+import { isSqliteExperimentalWarning, nodeAtLeast, nodeSupported, SUPPORTED_NODE, unsupportedNode } from '../../src/cli/node-version.ts';
 
 test('issue 14: the CLI runs on Node 22.20+ and 24.7+, the releases whose node:sqlite binds ?1 by position', () => {
   for (const version of ['22.20.0', '22.23.5', '24.7.0', '24.22.3', '25.0.0', '26.10.0', 'v26.10.0']) {
@@ -33,4 +33,14 @@ test('issue 14: package.json#engines says what the binary checks, and #bin is th
   };
   assert.equal(manifest.engines.node, SUPPORTED_NODE);
   assert.equal(manifest.bin['certbound'], 'dist/cli/bin.js');
+});
+
+test("issue 14: only Node's node:sqlite ExperimentalWarning is silenced, in each form emitWarning takes", () => {
+  const message = 'SQLite is an experimental feature and might change at any time';
+  assert.equal(isSqliteExperimentalWarning(message, 'ExperimentalWarning'), true);
+  assert.equal(isSqliteExperimentalWarning(message, { type: 'ExperimentalWarning' }), true);
+  assert.equal(isSqliteExperimentalWarning(Object.assign(new Error(message), { name: 'ExperimentalWarning' }), undefined), true);
+  assert.equal(isSqliteExperimentalWarning('Type Stripping is an experimental feature', 'ExperimentalWarning'), false);
+  assert.equal(isSqliteExperimentalWarning(message, 'DeprecationWarning'), false);
+  assert.equal(isSqliteExperimentalWarning(message, undefined), false);
 });
