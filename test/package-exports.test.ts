@@ -16,7 +16,7 @@ interface Loaded {
   readonly parts: string[];
 }
 
-/** The source file behind a subpath of package.json#exports (`./dist/x/y.js` → `src/x/y.ts`). */
+/** The source file behind a subpath of package.json#exports (`./dist/<path>.js` → `src/<path>.ts`). */
 async function sourceOf(subpath: string): Promise<string> {
   const manifest = JSON.parse(await readFile(new URL('package.json', ROOT), 'utf8')) as { exports: Record<string, { default: string }> };
   const entry = manifest.exports[subpath];
