@@ -75,3 +75,12 @@ test('issue 14: certbound/resource/fastify adds only fastify-plugin to what the 
 test('issue 14: certbound/core loads only jose', async () => {
   assertWithin(await load('./core'), ['jose'], ['core']);
 });
+
+test('issue 14: the Express adapter keeps its old import path (certbound/resource); the Fastify plugin is only at its subpath', async () => {
+  const resource: Record<string, unknown> = await import(await sourceOf('./resource'));
+  const express: Record<string, unknown> = await import(await sourceOf('./resource/express'));
+  const fastify: Record<string, unknown> = await import(await sourceOf('./resource/fastify'));
+  assert.equal(resource['guardMiddleware'], express['guardMiddleware']);
+  assert.equal(typeof fastify['certboundGuard'], 'function');
+  assert.equal('certboundGuard' in resource, false);
+});
