@@ -1,7 +1,8 @@
 // An Express API guarded by certbound: the verified token is on req.auth.
 import { createServer } from 'node:https';
 import express from 'express';
-import { createGuard, guardMiddleware, TLS_POLICY, type AuthenticatedRequest } from '../src/resource/index.ts';
+import { guardMiddleware, type AuthenticatedRequest } from '../src/resource/adapters/express.ts';
+import { createGuard, TLS_POLICY } from '../src/resource/index.ts';
 import { config } from './config.ts';
 
 const guard = createGuard({ issuer: config.issuer, ca: config.tls.ca, audience: config.audience });

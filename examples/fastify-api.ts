@@ -1,6 +1,7 @@
 // A Fastify API guarded by certbound: routes name the scopes they need; the token is on request.auth.
 import Fastify from 'fastify';
-import { certboundGuard, createGuard, TLS_POLICY } from '../src/resource/index.ts';
+import { certboundGuard } from '../src/resource/adapters/fastify.ts';
+import { createGuard, TLS_POLICY } from '../src/resource/index.ts';
 import { config } from './config.ts';
 
 const guard = createGuard({ issuer: config.issuer, ca: config.tls.ca, audience: config.audience });

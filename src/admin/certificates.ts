@@ -1,8 +1,7 @@
-import { X509Certificate } from 'node:crypto';
 import { CertboundError } from '../core/certbound-error.ts';
 import type { IssuedCertificate, RevokedCertificate } from '../core/model.ts';
 import { canonicalSerial } from '../core/serial.ts';
-import { isThumbprint, x5tS256 } from '../core/thumbprint.ts';
+import { isThumbprint } from '../core/thumbprint.ts';
 import { InvalidCsr, verifyCsr } from '../pki/csr.ts';
 import { issueCertificate } from '../pki/issue.ts';
 import type { Store } from '../storage/store.ts';
@@ -179,9 +178,4 @@ export async function listCertificates(store: Store, partnerId?: string): Promis
       not_after: c.notAfter.toISOString(),
       revoked_at: byThumbprint.get(c.thumbprint)?.revokedAt.toISOString() ?? null,
     }));
-}
-
-/** The thumbprint of a PEM certificate. */
-export function thumbprintOfPem(pem: string): string {
-  return x5tS256(new X509Certificate(pem).raw);
 }

@@ -101,7 +101,8 @@ export async function main(argv: string[], io: Io, env: Readonly<Record<string, 
   }
 }
 
-if (import.meta.main) {
+/** Runs the CLI as this process: arguments from argv, output to stdout/stderr, the exit status as its own. */
+export async function runAsProcess(): Promise<void> {
   // A reader that goes away (`certbound demo | head`) must not crash a command mid-cleanup:
   // further output is simply dropped.
   process.stdout.on('error', () => {});
@@ -110,3 +111,6 @@ if (import.meta.main) {
   const io: Io = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) };
   process.exitCode = await main(process.argv.slice(2), io);
 }
+
+// `node src/cli/main.ts` during development; the published binary is bin.ts (it runs on every Node engines allows).
+if (import.meta.main) await runAsProcess();

@@ -4,6 +4,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc4632#section-3.1
  */
 import { parseIp } from './ip.ts';
+import { invalidArgValue } from './argument-error.ts';
 
 /** An address range: the network's octets (4 for IPv4, 16 for IPv6) and the prefix length in bits. */
 export interface Cidr {
@@ -14,10 +15,7 @@ export interface Cidr {
 const PREFIX = /^(?:0|[1-9][0-9]{0,2})$/;
 // ::ffff:0:0/96, the IPv4-mapped IPv6 addresses (RFC 4291 §2.5.5.2).
 const MAPPED_PREFIX = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff];
-
-function invalid(): TypeError {
-  return Object.assign(new TypeError('not an IP address or CIDR range'), { code: 'ERR_INVALID_ARG_VALUE' });
-}
+const NOT_A_CIDR = 'not an IP address or CIDR range';
 
 /** The IPv4 address inside an IPv4-mapped IPv6 address, else the address as given. */
 function unmap(bytes: Uint8Array): Uint8Array {
@@ -44,27 +42,27 @@ function prefixMatches(a: Uint8Array, b: Uint8Array, bits: number): boolean {
  * @see https://www.rfc-editor.org/rfc/rfc4291#section-2.3
  */
 export function parseCidr(text: string): Cidr {
-  if (typeof text !== 'string') throw invalid();
+  if (typeof text !== 'string') throw invalidArgValue(NOT_A_CIDR);
   const parts = text.split('/');
-  if (parts.length > 2) throw invalid();
+  if (parts.length > 2) throw invalidArgValue(NOT_A_CIDR);
   const [addressText = '', prefixText] = parts;
   let address: Uint8Array;
   try {
     address = parseIp(addressText);
   } catch {
-    throw invalid();
+    throw invalidArgValue(NOT_A_CIDR);
   }
   const bits = address.length * 8;
-  if (prefixText !== undefined && !PREFIX.test(prefixText)) throw invalid();
+  if (prefixText !== undefined && !PREFIX.test(prefixText)) throw invalidArgValue(NOT_A_CIDR);
   const prefix = prefixText === undefined ? bits : Number(prefixText);
-  if (prefix > bits) throw invalid();
+  if (prefix > bits) throw invalidArgValue(NOT_A_CIDR);
   // Host bits must be zero: compare the address with itself masked to the prefix.
   const network = new Uint8Array(address.length);
   for (let i = 0; i < address.length; i++) {
     const keep = Math.min(8, Math.max(0, prefix - 8 * i));
     network[i] = (address[i] ?? 0) & ((0xff << (8 - keep)) & 0xff);
   }
-  if (!network.every((b, i) => b === address[i])) throw invalid();
+  if (!network.every((b, i) => b === address[i])) throw invalidArgValue(NOT_A_CIDR);
   const v4 = prefix >= 96 ? unmap(network) : network;
   return v4.length === 4 && network.length === 16 ? { network: v4, prefix: prefix - 96 } : { network, prefix };
 }

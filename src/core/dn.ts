@@ -2,6 +2,7 @@
  * Distinguished names: the RFC 4514 string form, and comparison by RFC 4517
  * distinguishedNameMatch, used for `tls_client_auth_subject_dn` (RFC 8705 §2.1.2).
  */
+import { invalidArgValue } from './argument-error.ts';
 import { decodeDerString, decodeUtf8, toHex } from './der-string.ts';
 
 /** One attribute: type as a dotted-decimal OID, value as decoded Unicode text. @see https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.4 */
@@ -61,10 +62,6 @@ const ESCAPABLE = '"+,;<>\\ #=';
 const HEX = /^[0-9a-fA-F]{2}$/;
 const utf8 = new TextEncoder();
 
-function invalid(message: string): TypeError {
-  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_VALUE' });
-}
-
 function skipSpaces(text: string, i: number): number {
   while (text[i] === ' ') i++;
   return i;
@@ -73,17 +70,17 @@ function skipSpaces(text: string, i: number): number {
 /** attributeType = descr / numericoid (RFC 4514 §3); `OID.` prefixes are not RFC 4514 and fail here. */
 function readType(text: string, start: number): [string, number] {
   const m = /^(?:[A-Za-z][A-Za-z0-9-]*|[0-9]+(?:\.[0-9]+)+)/.exec(text.slice(start, start + 130));
-  if (!m) throw invalid('expected an attribute type');
+  if (!m) throw invalidArgValue('expected an attribute type');
   const word = m[0];
   if (/^[A-Za-z]/.test(word)) {
     const oid = OID_BY_NAME.get(word.toLowerCase());
-    if (oid === undefined) throw invalid(`unknown attribute type ${JSON.stringify(word)}`);
+    if (oid === undefined) throw invalidArgValue(`unknown attribute type ${JSON.stringify(word)}`);
     return [oid, start + word.length];
   }
   const arcs = word.split('.');
   // Leading zeros would give one OID two spellings; arcs after 0./1. are below 40 (X.660).
-  if (word.length > 128 || arcs.some((a) => a.length > 1 && a.startsWith('0'))) throw invalid('malformed OID');
-  if (Number(arcs[0]) > 2 || (Number(arcs[0]) < 2 && Number(arcs[1]) > 39)) throw invalid('malformed OID');
+  if (word.length > 128 || arcs.some((a) => a.length > 1 && a.startsWith('0'))) throw invalidArgValue('malformed OID');
+  if (Number(arcs[0]) > 2 || (Number(arcs[0]) < 2 && Number(arcs[1]) > 39)) throw invalidArgValue('malformed OID');
   return [word, start + word.length];
 }
 
@@ -95,9 +92,9 @@ function readValue(text: string, start: number): [string, number] {
     const bytes: number[] = [];
     for (i++; HEX.test(text.slice(i, i + 2)); i += 2) bytes.push(parseInt(text.slice(i, i + 2), 16));
     i = skipSpaces(text, i);
-    if (bytes.length === 0 || (i < text.length && text[i] !== ',' && text[i] !== '+')) throw invalid('malformed #hex value');
+    if (bytes.length === 0 || (i < text.length && text[i] !== ',' && text[i] !== '+')) throw invalidArgValue('malformed #hex value');
     value = decodeDerString(Uint8Array.from(bytes));
-    if (value === null) throw invalid('#hex value is not a supported DER string type');
+    if (value === null) throw invalidArgValue('#hex value is not a supported DER string type');
   } else {
     const bytes: number[] = [];
     let significant = 0; // bytes up to the last escaped or non-space character
@@ -111,22 +108,22 @@ function readValue(text: string, start: number): [string, number] {
         } else if (next !== '' && ESCAPABLE.includes(next)) {
           bytes.push(next.charCodeAt(0));
           i += 2;
-        } else throw invalid('invalid escape in attribute value');
+        } else throw invalidArgValue('invalid escape in attribute value');
         significant = bytes.length;
         continue;
       }
-      if ('";<>'.includes(ch)) throw invalid(`unescaped ${JSON.stringify(ch)} in attribute value`);
+      if ('";<>'.includes(ch)) throw invalidArgValue(`unescaped ${JSON.stringify(ch)} in attribute value`);
       const char = String.fromCodePoint(text.codePointAt(i) ?? 0);
       bytes.push(...utf8.encode(char));
       i += char.length;
       if (ch !== ' ') significant = bytes.length;
     }
     value = decodeUtf8(Uint8Array.from(bytes.slice(0, significant)));
-    if (value === null) throw invalid('escaped octets are not valid UTF-8');
+    if (value === null) throw invalidArgValue('escaped octets are not valid UTF-8');
   }
-  if (value === '') throw invalid('empty attribute value');
+  if (value === '') throw invalidArgValue('empty attribute value');
   // NUL-prefix and line-splitting tricks (CVE-2009-2408): control characters are never legitimate.
-  if (CONTROL.test(value)) throw invalid('control character in attribute value');
+  if (CONTROL.test(value)) throw invalidArgValue('control character in attribute value');
   return [value, i];
 }
 
@@ -138,9 +135,9 @@ function readValue(text: string, start: number): [string, number] {
  * @see https://www.rfc-editor.org/rfc/rfc4514#section-3
  */
 export function parseDn(text: string): Dn {
-  if (typeof text !== 'string') throw invalid('a DN must be a string');
-  if (text.length > MAX_LENGTH) throw invalid('DN is too long');
-  if (!text.isWellFormed()) throw invalid('DN is not well-formed Unicode');
+  if (typeof text !== 'string') throw invalidArgValue('a DN must be a string');
+  if (text.length > MAX_LENGTH) throw invalidArgValue('DN is too long');
+  if (!text.isWellFormed()) throw invalidArgValue('DN is not well-formed Unicode');
   if (text === '') return [];
   const rdns: Rdn[] = [];
   let i = 0;
@@ -149,18 +146,18 @@ export function parseDn(text: string): Dn {
     for (;;) {
       const [type, afterType] = readType(text, skipSpaces(text, i));
       i = skipSpaces(text, afterType);
-      if (text[i] !== '=') throw invalid('expected "=" after the attribute type');
+      if (text[i] !== '=') throw invalidArgValue('expected "=" after the attribute type');
       const [value, afterValue] = readValue(text, skipSpaces(text, i + 1));
       i = afterValue;
       // X.501: the AVAs of one RDN have distinct types.
-      if (rdn.some((a) => a.type === type)) throw invalid('repeated attribute type in one RDN');
+      if (rdn.some((a) => a.type === type)) throw invalidArgValue('repeated attribute type in one RDN');
       rdn.push({ type, value });
-      if (rdn.length > MAX_AVAS_PER_RDN) throw invalid('too many attributes in one RDN');
+      if (rdn.length > MAX_AVAS_PER_RDN) throw invalidArgValue('too many attributes in one RDN');
       if (text[i] !== '+') break;
       i++;
     }
     rdns.push(rdn);
-    if (rdns.length > MAX_RDNS) throw invalid('too many RDNs');
+    if (rdns.length > MAX_RDNS) throw invalidArgValue('too many RDNs');
     if (i === text.length) break;
     i++; // readValue stops only at ',', '+' (consumed above) or the end
   }

@@ -33,3 +33,15 @@ export const ERROR_CODES = {
 
 /** A stable library error code. */
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * Node-style codes of bad arguments to library functions (a TypeError or RangeError, as Node
+ * raises its own); docs/errors.md documents them beside the library codes.
+ */
+export const ARGUMENT_ERROR_CODES = {
+  ERR_INVALID_ARG_VALUE: 'A library function or option got a value that is not allowed (a malformed URL, DN, IP address, PEM block or certificate, an unknown format). A TypeError.',
+  ERR_OUT_OF_RANGE: 'A number given to a library function (a duration, a size, a count, a validity period) is outside its range. A RangeError.',
+} as const;
+
+/** A Node-style code of a bad argument. */
+export type ArgumentErrorCode = keyof typeof ARGUMENT_ERROR_CODES;

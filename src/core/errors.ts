@@ -54,22 +54,6 @@ export class InvalidClient extends OAuthError {
   }
 }
 
-/** RFC 6749 §5.2 `invalid_grant` (400). */
-export class InvalidGrant extends OAuthError {
-  constructor(description = 'the grant is invalid', options?: ErrorOptions) {
-    super('invalid_grant', 400, description, options);
-    this.name = 'InvalidGrant';
-  }
-}
-
-/** RFC 6749 §5.2 `unauthorized_client` (400). */
-export class UnauthorizedClient extends OAuthError {
-  constructor(description = 'the client may not use this grant type', options?: ErrorOptions) {
-    super('unauthorized_client', 400, description, options);
-    this.name = 'UnauthorizedClient';
-  }
-}
-
 /** RFC 6749 §5.2 `unsupported_grant_type` (400). */
 export class UnsupportedGrantType extends OAuthError {
   constructor(description = 'the grant type is not supported', options?: ErrorOptions) {
@@ -94,19 +78,22 @@ export class InvalidTarget extends OAuthError {
   }
 }
 
-/** RFC 7009 §2.2.1 `unsupported_token_type` (400). */
-export class UnsupportedTokenType extends OAuthError {
-  constructor(description = 'the token type is not supported', options?: ErrorOptions) {
-    super('unsupported_token_type', 400, description, options);
-    this.name = 'UnsupportedTokenType';
-  }
-}
-
 /** RFC 6750 §3.1 `invalid_token` (401). */
 export class InvalidToken extends OAuthError {
   constructor(description = 'the access token is invalid', options?: ErrorOptions) {
     super('invalid_token', 401, description, options);
     this.name = 'InvalidToken';
+  }
+}
+
+/**
+ * A request without a bearer token: answered 401 with a bare challenge and no error code.
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+ */
+export class MissingToken extends OAuthError {
+  constructor() {
+    super('invalid_token', 401, 'no access token');
+    this.name = 'MissingToken';
   }
 }
 

@@ -3,6 +3,7 @@
  * with a certificate's iPAddress SAN (RFC 8705 §2.1.2, RFC 5280 §4.2.1.6).
  * Hand-written because core/ may not import node:net.
  */
+import { invalidArgValue } from './argument-error.ts';
 
 // One IPv4 octet in canonical decimal: 0-255, no leading zeros (so `010` is not 8 or 10).
 const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])';
@@ -11,9 +12,7 @@ const GROUP = /^[0-9A-Fa-f]{1,4}$/;
 // The longest RFC 4291 text form: 6 four-digit groups and a dotted quad.
 const MAX_LENGTH = 45;
 
-function invalid(): TypeError {
-  return Object.assign(new TypeError('not a canonical IPv4 or a valid IPv6 address'), { code: 'ERR_INVALID_ARG_VALUE' });
-}
+const NOT_AN_IP = 'not a canonical IPv4 or a valid IPv6 address';
 
 function parseIpv4(text: string): Uint8Array | null {
   return IPV4.test(text) ? Uint8Array.from(text.split('.'), Number) : null;
@@ -63,9 +62,9 @@ function parseIpv6(text: string): Uint8Array | null {
  * @see https://www.rfc-editor.org/rfc/rfc8705#section-2.1.2
  */
 export function parseIp(text: string): Uint8Array {
-  if (typeof text !== 'string' || text.length === 0 || text.length > MAX_LENGTH) throw invalid();
+  if (typeof text !== 'string' || text.length === 0 || text.length > MAX_LENGTH) throw invalidArgValue(NOT_AN_IP);
   const bytes = text.includes(':') ? parseIpv6(text) : parseIpv4(text);
-  if (bytes === null) throw invalid();
+  if (bytes === null) throw invalidArgValue(NOT_AN_IP);
   return bytes;
 }
 

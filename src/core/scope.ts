@@ -20,8 +20,3 @@ export function parseScope(value: string): string[] {
   }
   return [...out];
 }
-
-/** Whether a string is a single legal scope token. @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3 */
-export function isScopeToken(value: string): boolean {
-  return SCOPE_TOKEN.test(value);
-}

@@ -16,6 +16,7 @@ import {
   certificatePem,
   dnToName,
 } from './x509.ts';
+import { invalidArgValue, outOfRange } from '../core/argument-error.ts';
 
 /** A certificate with its private key: PEM certificate, PKCS#8 DER key. */
 export interface CertifiedKey {
@@ -104,9 +105,9 @@ export async function loadIssuer(ca: CertifiedKey): Promise<LoadedIssuer> {
   const certificate = new X509Certificate(pemToDer(ca.certPem, 'CERTIFICATE'));
   const keys = await importPkcs8(ca.keyPkcs8);
   // A non-CA or mismatched key would sign certificates that no verifier accepts.
-  if (certificate.getExtension(BasicConstraintsExtension)?.ca !== true) throw invalidArg('The issuer certificate is not a CA certificate');
+  if (certificate.getExtension(BasicConstraintsExtension)?.ca !== true) throw invalidArgValue('The issuer certificate is not a CA certificate');
   const spki = new Uint8Array(await crypto.subtle.exportKey('spki', keys.publicKey));
-  if (!Buffer.from(certificate.publicKey.rawData).equals(spki)) throw invalidArg('The issuer key does not match its certificate');
+  if (!Buffer.from(certificate.publicKey.rawData).equals(spki)) throw invalidArgValue('The issuer key does not match its certificate');
   return { certificate, keys };
 }
 
@@ -127,14 +128,8 @@ function caValidity(days: number): { notBefore: Date; notAfter: Date } {
 }
 
 function nonEmpty(value: string, name: string): string {
-  if (typeof value !== 'string' || value.trim() === '') throw invalidArg(`${name} must be a non-empty string`);
+  if (typeof value !== 'string' || value.trim() === '') throw invalidArgValue(`${name} must be a non-empty string`);
   return value;
 }
 
-function invalidArg(message: string): TypeError {
-  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_VALUE' });
-}
 
-function outOfRange(message: string): RangeError {
-  return Object.assign(new RangeError(message), { code: 'ERR_OUT_OF_RANGE' });
-}

@@ -27,6 +27,7 @@ import { decodeDerString, readTlv } from '../core/der-string.ts';
 import { formatDn, opaqueAvaValue, type Ava, type Dn } from '../core/dn.ts';
 import { parseIp } from '../core/ip.ts';
 import type { CertIdentity } from '../core/subject-match.ts';
+import { invalidArgValue } from '../core/argument-error.ts';
 
 const MAX_DER = 64 * 1024;
 const MAX_SAN_ENTRIES = 1000;
@@ -93,9 +94,6 @@ AsnProp({ type: IdentityTbs })(IdentityCertificate.prototype, 'tbsCertificate');
 AsnProp({ type: AlgorithmIdentifier })(IdentityCertificate.prototype, 'signatureAlgorithm');
 AsnProp({ type: AsnPropTypes.BitString })(IdentityCertificate.prototype, 'signatureValue');
 
-function invalid(message: string, cause?: unknown): TypeError {
-  return Object.assign(new TypeError(message, cause === undefined ? undefined : { cause }), { code: 'ERR_INVALID_ARG_VALUE' });
-}
 
 function decodeSubject(name: RawName): Dn {
   // Array.from, not map: map would build RawName/RawRdn (AsnArray species), not plain arrays.
@@ -112,11 +110,11 @@ function decodeSan(tbs: IdentityTbs): CertIdentity['san'] {
   const san = { dns: [] as string[], uri: [] as string[], ip: [] as Uint8Array[], email: [] as string[] };
   const exts = (tbs.extensions ?? []).filter((e) => e.extnID === id_ce_subjectAltName);
   // RFC 5280 §4.2: an extension appears at most once; two SANs are ambiguous, so refuse.
-  if (exts.length > 1) throw invalid('certificate has more than one subjectAltName extension');
+  if (exts.length > 1) throw invalidArgValue('certificate has more than one subjectAltName extension');
   const ext = exts[0];
   if (ext === undefined) return san;
   const names = AsnParser.parse(ext.extnValue.buffer, SubjectAlternativeName);
-  if (names.length > MAX_SAN_ENTRIES) throw invalid('certificate has too many subjectAltName entries');
+  if (names.length > MAX_SAN_ENTRIES) throw invalidArgValue('certificate has too many subjectAltName entries');
   for (const n of names) {
     // IA5String values arrive one character per octet (asn1js), so nothing is lost or
     // merged; non-ASCII and control characters are left for the matcher to refuse.
@@ -146,22 +144,22 @@ function decodeSan(tbs: IdentityTbs): CertIdentity['san'] {
  */
 export function certIdentity(der: Uint8Array): CertIdentity {
   if (!(der instanceof Uint8Array) || der.length === 0 || der.length > MAX_DER) {
-    throw invalid('certificate must be 1 byte to 64 KiB of DER');
+    throw invalidArgValue('certificate must be 1 byte to 64 KiB of DER');
   }
   // Exactly one TLV: asn1js would otherwise ignore bytes after the certificate.
-  if (readTlv(der) === null) throw invalid('certificate is not a single DER element');
+  if (readTlv(der) === null) throw invalidArgValue('certificate is not a single DER element');
   let cert: IdentityCertificate;
   try {
     cert = AsnParser.parse(der, IdentityCertificate);
   } catch (err) {
-    throw invalid('certificate is not valid DER X.509', err);
+    throw invalidArgValue('certificate is not valid DER X.509', err);
   }
   const tbs = cert.tbsCertificate;
   try {
     return { subject: decodeSubject(tbs.subject), san: decodeSan(tbs) };
   } catch (err) {
     if (err instanceof TypeError && 'code' in err) throw err;
-    throw invalid('certificate extensions are malformed', err);
+    throw invalidArgValue('certificate extensions are malformed', err);
   }
 }
 
@@ -174,21 +172,21 @@ export function certIdentity(der: Uint8Array): CertIdentity {
  */
 export function printableName(nameDer: ArrayBuffer | Uint8Array): string {
   const der = nameDer instanceof Uint8Array ? nameDer : new Uint8Array(nameDer);
-  if (readTlv(der) === null) throw invalid('name is not a single DER element');
+  if (readTlv(der) === null) throw invalidArgValue('name is not a single DER element');
   try {
     return formatDn(decodeSubject(AsnParser.parse(der, RawName)));
   } catch (err) {
-    throw invalid('name is not a valid DER X.501 Name', err);
+    throw invalidArgValue('name is not a valid DER X.501 Name', err);
   }
 }
 
 /** The subject of a DER certificate, printed as {@link printableName} does. */
 export function printableSubject(certDer: Uint8Array): string {
   // The subject only: a printable name does not depend on the extensions being well formed.
-  if (certDer.length === 0 || certDer.length > MAX_DER || readTlv(certDer) === null) throw invalid('certificate is not a single DER element');
+  if (certDer.length === 0 || certDer.length > MAX_DER || readTlv(certDer) === null) throw invalidArgValue('certificate is not a single DER element');
   try {
     return formatDn(decodeSubject(AsnParser.parse(certDer, IdentityCertificate).tbsCertificate.subject));
   } catch (err) {
-    throw invalid('certificate is not valid DER X.509', err);
+    throw invalidArgValue('certificate is not valid DER X.509', err);
   }
 }

@@ -7,6 +7,7 @@ import { CRLNumber, id_ce_cRLNumber } from '@peculiar/asn1-x509';
 import { canonicalSerial } from '../core/serial.ts';
 import { authorityKeyIdentifier, loadIssuer, type CertifiedKey } from './ca.ts';
 import { Extension, SIGNING_ALGORITHM, X509CrlGenerator, X509CrlReason } from './x509.ts';
+import { outOfRange } from '../core/argument-error.ts';
 
 /** One revoked certificate of a CRL. */
 export interface CrlEntry {
@@ -69,6 +70,3 @@ export async function createCrl(issuer: CertifiedKey, entries: readonly CrlEntry
   return new Uint8Array(crl.rawData);
 }
 
-function outOfRange(message: string): RangeError {
-  return Object.assign(new RangeError(message), { code: 'ERR_OUT_OF_RANGE' });
-}

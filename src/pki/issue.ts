@@ -22,6 +22,7 @@ import {
   certificatePem,
   rfc4514Name,
 } from './x509.ts';
+import { invalidArgValue, outOfRange } from '../core/argument-error.ts';
 
 /** A subjectAltName entry. @see https://www.rfc-editor.org/rfc/rfc5280#section-4.2.1.6 */
 export interface SubjectAltName {
@@ -67,9 +68,9 @@ export async function issueCertificate(issuer: CertifiedKey, opts: IssueOptions)
   const sans = opts.sans ?? [];
   // TLS clients match server names against SANs only (RFC 9525 dropped the CN fallback).
   if (opts.usage === 'server' && !sans.some((san) => san.type === 'dns' || san.type === 'ip')) {
-    throw invalidArg('A server certificate needs a dns or ip subjectAltName');
+    throw invalidArgValue('A server certificate needs a dns or ip subjectAltName');
   }
-  if (opts.publicKey !== undefined && opts.publicKey.type !== 'public') throw invalidArg('publicKey must be a public key');
+  if (opts.publicKey !== undefined && opts.publicKey.type !== 'public') throw invalidArgValue('publicKey must be a public key');
   const subject = opts.subjectDer ? new Name(opts.subjectDer) : rfc4514Name(opts.subject);
   const { notBefore, notAfter } = validityPeriod(opts, opts.usage === 'server' ? 397 : 365);
   const [ca, keys] = await Promise.all([
@@ -130,7 +131,7 @@ export function subjectAltNames(sans: readonly SubjectAltName[]): SubjectAlterna
         : type === 'uri' ? URL.canParse(value)
         : type === 'email' ? /^[^\s@]+@[^\s@]+$/.test(value)
         : /^[A-Za-z0-9*_.-]+$/.test(value);
-      if (!valid) throw invalidArg(`Invalid ${type} subjectAltName`);
+      if (!valid) throw invalidArgValue(`Invalid ${type} subjectAltName`);
       return { type: type === 'uri' ? 'url' : type, value };
     }),
   );
@@ -150,15 +151,9 @@ export function validityPeriod(
   const start = opts.notBefore?.getTime() ?? Date.now();
   const notBefore = opts.notBefore ?? new Date(start - BACKDATE_MS);
   const notAfter = opts.notAfter ?? new Date(start + days * DAY_MS);
-  if (Number.isNaN(notBefore.getTime()) || Number.isNaN(notAfter.getTime())) throw invalidArg('Invalid date');
+  if (Number.isNaN(notBefore.getTime()) || Number.isNaN(notAfter.getTime())) throw invalidArgValue('Invalid date');
   if (notAfter.getTime() <= notBefore.getTime()) throw outOfRange('notAfter must be later than notBefore');
   return { notBefore, notAfter };
 }
 
-function invalidArg(message: string): TypeError {
-  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_VALUE' });
-}
 
-function outOfRange(message: string): RangeError {
-  return Object.assign(new RangeError(message), { code: 'ERR_OUT_OF_RANGE' });
-}

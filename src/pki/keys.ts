@@ -4,6 +4,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc7468
  */
 import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { invalidArgValue } from '../core/argument-error.ts';
 
 const EC_P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 
@@ -29,11 +30,11 @@ export async function importPkcs8(der: Uint8Array): Promise<KeyPair> {
   try {
     keyObject = createPrivateKey({ key: Buffer.from(der.buffer, der.byteOffset, der.byteLength), format: 'der', type: 'pkcs8' });
   } catch (cause) {
-    throw invalidArg('The key is not a PKCS#8 private key', cause);
+    throw invalidArgValue('The key is not a PKCS#8 private key', cause);
   }
   // Every certbound key is P-256; anything else is a mix-up, not a key to sign with.
   if (keyObject.asymmetricKeyType !== 'ec' || keyObject.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
-    throw invalidArg('The key is not an ECDSA P-256 key');
+    throw invalidArgValue('The key is not an ECDSA P-256 key');
   }
   const spki = createPublicKey(keyObject).export({ type: 'spki', format: 'der' });
   const [privateKey, publicKey] = await Promise.all([
@@ -65,14 +66,11 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
  */
 export function pemToDer(pem: string, label: string): Uint8Array {
   const match = PEM.exec(pem);
-  if (!match) throw invalidArg(`Expected one PEM block labelled ${label}`);
+  if (!match) throw invalidArgValue(`Expected one PEM block labelled ${label}`);
   const [, begin, body = '', end] = match;
-  if (begin !== label || end !== label) throw invalidArg(`Expected one PEM block labelled ${label}`);
+  if (begin !== label || end !== label) throw invalidArgValue(`Expected one PEM block labelled ${label}`);
   const base64 = body.replace(/\s/g, '');
-  if (base64 === '' || !BASE64.test(base64)) throw invalidArg(`The ${label} PEM block is not valid base64`);
+  if (base64 === '' || !BASE64.test(base64)) throw invalidArgValue(`The ${label} PEM block is not valid base64`);
   return new Uint8Array(Buffer.from(base64, 'base64'));
 }
 
-function invalidArg(message: string, cause?: unknown): TypeError {
-  return Object.assign(new TypeError(message, { cause }), { code: 'ERR_INVALID_ARG_VALUE' });
-}

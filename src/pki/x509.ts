@@ -27,6 +27,7 @@ export {
   X509CrlGenerator,
   X509CrlReason,
 } from '@peculiar/x509';
+import { invalidArgValue } from '../core/argument-error.ts';
 
 /** The signature algorithm of every certificate certbound signs: ECDSA with SHA-256 (`ecdsa-with-SHA256`). */
 export const SIGNING_ALGORITHM = { name: 'ECDSA', hash: 'SHA-256' } as const;
@@ -72,7 +73,5 @@ function directoryString(type: string, value: string): x509.JsonAttributeObject 
 }
 
 function invalidName(): TypeError {
-  return Object.assign(new TypeError('The subject is not an RFC 4514 distinguished name'), {
-    code: 'ERR_INVALID_ARG_VALUE',
-  });
+  return invalidArgValue('The subject is not an RFC 4514 distinguished name');
 }

@@ -5,7 +5,8 @@ import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload
 import { ACCESS_TOKEN_TYPE } from '../core/access-token.ts';
 import { parseBearerAuthorization } from '../core/bearer.ts';
 import { boundThumbprint, thumbprintsEqual } from '../core/cnf.ts';
-import { InsufficientScope, InvalidRequest, InvalidToken, OAuthError } from '../core/errors.ts';
+import { rawHeaderValues } from '../core/raw-headers.ts';
+import { InsufficientScope, InvalidRequest, InvalidToken, MissingToken, OAuthError } from '../core/errors.ts';
 import type { Thumbprint } from '../core/thumbprint.ts';
 import { proxyCertificateSource } from '../transport/proxy.ts';
 import { peerCertificate } from '../transport/tls.ts';
@@ -13,6 +14,7 @@ import { boundFetch } from './fetcher.ts';
 import { createIntrospector, type Introspector } from './introspector.ts';
 import { createKeyResolver } from './keys.ts';
 import type { GuardOptions } from './options.ts';
+import { invalidArgValue } from '../core/argument-error.ts';
 
 /** What the guard reads of a request: a node:http IncomingMessage (Express's and Fastify's raw request are ones). */
 export interface GuardRequest {
@@ -52,15 +54,6 @@ const JWKS_MAX_AGE = 10 * 60 * 1000;
 /** The longest wait between two JWKS attempts while the token service fails. */
 const JWKS_RETRY_CAP = 5 * 60 * 1000;
 
-function invalidArg(message: string): TypeError {
-  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_VALUE' });
-}
-
-function headerValues(rawHeaders: readonly string[], name: string): string[] {
-  const values: string[] = [];
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === name) values.push(rawHeaders[i + 1]!);
-  return values;
-}
 
 /** Maps a jose verification failure to invalid_token, with a description that names the check, not the token. */
 function tokenError(err: unknown): OAuthError {
@@ -81,13 +74,13 @@ function tokenError(err: unknown): OAuthError {
  */
 export function createGuard(options: GuardOptions): Guard {
   const audience = typeof options.audience === 'string' ? [options.audience] : [...options.audience];
-  if (audience.length === 0 || audience.some((a) => typeof a !== 'string' || a === '')) throw invalidArg('audience must name this resource server');
-  if (!URL.canParse(options.issuer)) throw invalidArg('issuer must be a URL');
+  if (audience.length === 0 || audience.some((a) => typeof a !== 'string' || a === '')) throw invalidArgValue('audience must name this resource server');
+  if (!URL.canParse(options.issuer)) throw invalidArgValue('issuer must be a URL');
   const algorithms = [...(options.algorithms ?? DEFAULT_ALGORITHMS)];
   // RFC 8725 §3.1: a fixed allow-list; `none` and shared-secret algorithms are never acceptable here.
-  if (algorithms.length === 0 || algorithms.some((a) => !ALLOWED_ALGORITHMS.has(a))) throw invalidArg('algorithms must be asymmetric JWS algorithms');
+  if (algorithms.length === 0 || algorithms.some((a) => !ALLOWED_ALGORITHMS.has(a))) throw invalidArgValue('algorithms must be asymmetric JWS algorithms');
   const clockTolerance = options.clockTolerance ?? 30;
-  if (!Number.isFinite(clockTolerance) || clockTolerance < 0 || clockTolerance > 300) throw invalidArg('clockTolerance must be 0 to 300 seconds');
+  if (!Number.isFinite(clockTolerance) || clockTolerance < 0 || clockTolerance > 300) throw invalidArgValue('clockTolerance must be 0 to 300 seconds');
   const requireBinding = options.requireBinding ?? true;
   const fetchTimeout = options.fetchTimeout ?? 5000;
   const source = options.certificateSource ?? 'tls';
@@ -95,11 +88,11 @@ export function createGuard(options: GuardOptions): Guard {
   const realm = options.realm ?? audience[0]!;
 
   const jwksCooldown = options.jwksCooldown ?? 30_000;
-  if (!Number.isFinite(jwksCooldown) || jwksCooldown < 0) throw invalidArg('jwksCooldown must be a number of milliseconds');
+  if (!Number.isFinite(jwksCooldown) || jwksCooldown < 0) throw invalidArgValue('jwksCooldown must be a number of milliseconds');
   const maxStale = options.jwksMaxStaleMs ?? DEFAULT_MAX_STALE;
-  if (!Number.isFinite(maxStale) || maxStale <= 0) throw invalidArg('jwksMaxStaleMs must be a positive number of milliseconds');
+  if (!Number.isFinite(maxStale) || maxStale <= 0) throw invalidArgValue('jwksMaxStaleMs must be a positive number of milliseconds');
   const clock = options.now;
-  if (clock !== undefined && typeof clock !== 'function') throw invalidArg('now must be a function returning a Date');
+  if (clock !== undefined && typeof clock !== 'function') throw invalidArgValue('now must be a function returning a Date');
   const nowMs = clock ? () => clock().getTime() : Date.now;
 
   const http = boundFetch(options);
@@ -140,7 +133,7 @@ export function createGuard(options: GuardOptions): Guard {
       const body = request.body;
       if (request.url !== undefined && /[?&]access_token=/.test(request.url)) throw new InvalidRequest('send the access token in the Authorization header only');
       if (typeof body === 'object' && body !== null && 'access_token' in body) throw new InvalidRequest('send the access token in the Authorization header only');
-      const token = parseBearerAuthorization(headerValues(request.rawHeaders, 'authorization'));
+      const token = parseBearerAuthorization(rawHeaderValues(request.rawHeaders, 'authorization'));
       if (token === undefined) throw new MissingToken();
       if (token.length > MAX_TOKEN_LENGTH) throw new InvalidToken('the access token is too long');
       // Read before verifying: a certificate header from an untrusted peer fails the request whatever the token.
@@ -232,13 +225,5 @@ function verifiedTokens(clockTolerance: number) {
       cache.set(token, { claims: Object.freeze(claims), until: Math.min((claims.exp as number) + clockTolerance, now + REVERIFY_SECONDS) });
     },
   };
-}
-
-/** A request without a bearer token: answered 401 with a bare challenge, no error code (RFC 6750 §3.1). */
-export class MissingToken extends OAuthError {
-  constructor() {
-    super('invalid_token', 401, 'no access token');
-    this.name = 'MissingToken';
-  }
 }
 

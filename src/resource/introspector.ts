@@ -7,6 +7,7 @@ import { boundFetch } from './fetcher.ts';
 import type { ReachOptions } from './fetcher.ts';
 import type { GuardLogger, IntrospectionOptions } from './options.ts';
 import { BackendUnavailable } from './unavailable.ts';
+import { invalidArgValue } from '../core/argument-error.ts';
 
 /** Asks the token service whether a token is still active (revocation bites before `exp`). */
 export interface Introspector {
@@ -29,7 +30,7 @@ const CLOSED_RETRY_MS = 1000;
 function positive(value: number | undefined, fallback: number, name: string, integer = false): number {
   const chosen = value ?? fallback;
   if (!Number.isFinite(chosen) || chosen <= 0 || (integer && !Number.isSafeInteger(chosen))) {
-    throw Object.assign(new TypeError(`introspection.circuitBreaker.${name} must be a positive number`), { code: 'ERR_INVALID_ARG_VALUE' });
+    throw invalidArgValue(`introspection.circuitBreaker.${name} must be a positive number`);
   }
   return chosen;
 }

@@ -1,6 +1,5 @@
-import { OAuthError, ServerError } from '../core/errors.ts';
+import { MissingToken, OAuthError, ServerError } from '../core/errors.ts';
 import { bearerChallenge } from '../core/www-authenticate.ts';
-import { MissingToken } from './guard.ts';
 import { BackendUnavailable } from './unavailable.ts';
 
 /** An error answer of a resource server: status, headers and JSON body. */

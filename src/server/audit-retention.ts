@@ -1,6 +1,7 @@
 import type { BaseLogger } from 'pino';
 import type { Store } from '../storage/store.ts';
 import type { AuditLog } from './audit.ts';
+import { outOfRange } from '../core/argument-error.ts';
 
 /** The audit event of a periodic prune. */
 export const AUDIT_PRUNED = 'audit.pruned';
@@ -34,7 +35,7 @@ export interface AuditRetention {
 export function startAuditRetention(options: AuditRetentionOptions): AuditRetention {
   const { store, retentionMs, audit } = options;
   if (!Number.isInteger(retentionMs) || retentionMs < 1) {
-    throw Object.assign(new RangeError('retentionMs must be a positive integer'), { code: 'ERR_OUT_OF_RANGE' });
+    throw outOfRange('retentionMs must be a positive integer');
   }
   const now = options.now ?? (() => new Date());
   const logger = options.logger || null;

@@ -4,6 +4,7 @@ import { loggableError } from '../storage/database-error.ts';
 import type { Store } from '../storage/store.ts';
 import { createAuditAggregator } from './audit-aggregate.ts';
 import { auditLogFields, normalizeAuditEvent, outlineAuditEvent } from './audit-normalize.ts';
+import { outOfRange } from '../core/argument-error.ts';
 
 /** How to build an audit log. */
 export interface AuditLogOptions {
@@ -51,7 +52,7 @@ const MAX_BATCH_LIMIT = 5_000;
 
 function positiveInteger(name: string, value: number, max = Number.MAX_SAFE_INTEGER): number {
   if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw Object.assign(new RangeError(`${name} must be an integer from 1 to ${max}`), { code: 'ERR_OUT_OF_RANGE' });
+    throw outOfRange(`${name} must be an integer from 1 to ${max}`);
   }
   return value;
 }

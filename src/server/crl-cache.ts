@@ -8,6 +8,7 @@ import { CertboundError } from '../core/certbound-error.ts';
 import { parseCrl, type ParsedCrl } from '../pki/crl-parse.ts';
 import { CRL_FETCH_TIMEOUT_MS, describeCrlSource, MAX_CRL_BYTES, readCrlSource } from './crl-source.ts';
 import type { Anchor, RevocationLists } from './registry.ts';
+import { outOfRange } from '../core/argument-error.ts';
 
 /** How the cache fetches and refreshes. */
 export interface CrlCacheOptions {
@@ -65,7 +66,7 @@ export function createCrlCache(options: CrlCacheOptions = {}): CrlCache {
   const timeoutMs = options.fetchTimeoutMs ?? CRL_FETCH_TIMEOUT_MS;
   const maxBytes = options.maxBytes ?? MAX_CRL_BYTES;
   if (!(refreshMs > 0) || !(timeoutMs > 0) || !(maxBytes > 0)) {
-    throw Object.assign(new RangeError('refreshMs, fetchTimeoutMs and maxBytes must be positive'), { code: 'ERR_OUT_OF_RANGE' });
+    throw outOfRange('refreshMs, fetchTimeoutMs and maxBytes must be positive');
   }
   const now = options.now ?? (() => new Date());
   const logger = options.logger;

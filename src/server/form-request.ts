@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import { InvalidRequest } from '../core/errors.ts';
 import { parseForm, type FormParams } from '../core/form.ts';
+import { rawHeaderValues } from '../core/raw-headers.ts';
 
 const FORM = 'application/x-www-form-urlencoded';
 const REPEATABLE = new Set(['resource']);
@@ -12,13 +13,6 @@ export function noStore(reply: FastifyReply): FastifyReply {
   return reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
 }
 
-/** How many times a header occurs in a request, counting the repeats Node folds or drops. */
-export function headerCount(rawHeaders: readonly string[], name: string): number {
-  let count = 0;
-  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === name) count++;
-  return count;
-}
-
 /**
  * Parses the form body of an OAuth POST, refusing other content types, query parameters and
  * bodies that are not UTF-8.
@@ -26,7 +20,7 @@ export function headerCount(rawHeaders: readonly string[], name: string): number
  */
 export function formOf(request: IncomingMessage, body: Buffer): FormParams {
   // Node keeps the first of repeated Content-Type headers; an ambiguous body type is refused instead.
-  if (headerCount(request.rawHeaders, 'content-type') > 1) throw new InvalidRequest('more than one Content-Type header');
+  if (rawHeaderValues(request.rawHeaders, 'content-type').length > 1) throw new InvalidRequest('more than one Content-Type header');
   const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== FORM) throw new InvalidRequest(`the body must be ${FORM}`);
   // Credentials in a URL end up in logs (RFC 6750 §5.3): parameters belong in the body only.

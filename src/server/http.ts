@@ -18,7 +18,8 @@ import { registerCrlRoute } from './crl-route.ts';
 import { introspect } from './introspection.ts';
 import { revoke } from './revocation.ts';
 import { clientErrorHandler, type ClientErrorHook } from './client-error.ts';
-import { headerCount, noStore } from './form-request.ts';
+import { noStore } from './form-request.ts';
+import { rawHeaderValues } from '../core/raw-headers.ts';
 import { asOAuthError, createOAuthRoutes, type OAuthAnswer, type OAuthHandler, type OAuthRequest } from './oauth-routes.ts';
 import { authorizationServerMetadata, ENDPOINTS } from './metadata.ts';
 import { httpServerLimits, listenerLimits, TOKEN_SERVICE_LIMITS, type ListenerLimits } from './listener-limits.ts';
@@ -148,7 +149,7 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
 
   const authenticate = (request: OAuthRequest, params: FormParams): AuthenticatedClient => {
     // Node keeps only the first of repeated Authorization headers; refuse the ambiguity instead (RFC 6749 §2.3).
-    if (headerCount(request.raw.rawHeaders, 'authorization') > 1) throw new InvalidRequest('more than one Authorization header');
+    if (rawHeaderValues(request.raw.rawHeaders, 'authorization').length > 1) throw new InvalidRequest('more than one Authorization header');
     const auth = authenticateClient(
       {
         params,

@@ -1,4 +1,5 @@
 import { AUTH_METHODS } from '../core/model.ts';
+import { invalidArgValue } from '../core/argument-error.ts';
 
 /** Paths of the token service's endpoints, relative to the issuer. */
 export const ENDPOINTS = {
@@ -18,9 +19,7 @@ export function assertIssuer(issuer: string): void {
   const url = URL.canParse(issuer) ? new URL(issuer) : null;
   const extras = !url || url.search !== '' || url.hash !== '' || /[?#]/.test(issuer) || url.username !== '' || url.password !== '';
   if (!url || url.protocol !== 'https:' || extras || url.pathname !== '/') {
-    throw Object.assign(new TypeError('the issuer must be an https URL without a path, query or fragment, e.g. https://localhost:8443'), {
-      code: 'ERR_INVALID_ARG_VALUE',
-    });
+    throw invalidArgValue('the issuer must be an https URL without a path, query or fragment, e.g. https://localhost:8443');
   }
 }
 

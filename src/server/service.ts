@@ -10,6 +10,7 @@ import type { Store } from '../storage/store.ts';
 import { KeySet } from './access-tokens.ts';
 import { createAuditLog, type AuditLog } from './audit.ts';
 import { startAuditRetention } from './audit-retention.ts';
+import { startRevocationPurge } from './revocation-purge.ts';
 import { createCrlCache } from './crl-cache.ts';
 import { TLS_POLICY } from '../transport/tls-policy.ts';
 import type { ClientErrorHook } from './client-error.ts';
@@ -265,6 +266,7 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
   const retention = options.auditRetentionMs
     ? startAuditRetention({ store, retentionMs: options.auditRetentionMs, audit, logger: options.logger, ...(options.now ? { now: options.now } : {}) })
     : null;
+  const revocationPurge = startRevocationPurge({ store, logger: options.logger, ...(options.now ? { now: options.now } : {}) });
   return {
     app,
     issuer: state.issuer,
@@ -280,6 +282,7 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
       keyMaintenance.stop();
       expiry.stop();
       retention?.stop();
+      revocationPurge.stop();
       // Requests in flight finish (and record) first; then what the audit log holds is written.
       const { cut } = await drainAndClose(app, { timeoutMs: options.drainTimeoutMs ?? 10_000, onStopAccepting: closeOptions.onStopAccepting });
       if (cut) closeOptions.onCut?.();

@@ -11,6 +11,7 @@ import { openSqlite } from './sqlite/database.ts';
 import { SqlStore } from './sql-store.ts';
 import type { Store } from './store.ts';
 import { sealStoredKeys } from './wrapped-keys.ts';
+import { invalidArgValue } from '../core/argument-error.ts';
 
 export { redactDatabaseUrl } from './postgres/url.ts';
 
@@ -82,7 +83,7 @@ export async function openStore(dir: string, options: OpenStoreOptions = {}): Pr
   if (databaseUrl !== undefined) {
     if (!isPostgresUrl(databaseUrl)) {
       // Not echoed: whatever it is, it may carry a password.
-      throw Object.assign(new TypeError('databaseUrl must be a postgres:// or postgresql:// URL'), { code: 'ERR_INVALID_ARG_VALUE' });
+      throw invalidArgValue('databaseUrl must be a postgres:// or postgresql:// URL');
     }
     // Fail closed: a KEK kept beside a shared server's data would protect nothing.
     if (kek === undefined) {

@@ -375,6 +375,10 @@ export class SqlStore implements Store {
     return rows.length > 0;
   }
 
+  async pruneRevokedTokens(before: Date): Promise<number> {
+    return (await this.#rows('DELETE FROM revoked_tokens WHERE expires_at < $1 RETURNING jti', [before])).length;
+  }
+
   async setTokenCutoff(c: TokenCutoff): Promise<void> {
     await this.#rows(SET_TOKEN_CUTOFF[this.#q.dialect], [c.subjectKind, c.subjectId, c.cutoff]);
   }

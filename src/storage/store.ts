@@ -152,6 +152,8 @@ export interface Store {
   /** Records a revoked access token; revoking twice is not an error. */
   revokeToken(jti: string, clientId: string, expiresAt: Date): Promise<void>;
   isTokenRevoked(jti: string): Promise<boolean>;
+  /** Deletes the revoked-token rows of tokens that expired before `before` (refused as expired anyway); returns how many. */
+  pruneRevokedTokens(before: Date): Promise<number>;
   /** Revokes every token of a client or partner issued up to `cutoff` (a later cutoff replaces an earlier one). */
   setTokenCutoff(cutoff: TokenCutoff): Promise<void>;
   /**

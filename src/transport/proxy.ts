@@ -7,11 +7,13 @@
  */
 import { cidrContains, parseCidr, type Cidr } from '../core/cidr.ts';
 import { InvalidToken } from '../core/errors.ts';
+import { rawHeaderValues } from '../core/raw-headers.ts';
 import { parseEscapedPem, parseEscapedPemChain } from '../core/proxy-cert/escaped-pem.ts';
 import type { ProxyCertificate } from '../core/proxy-cert/certificate.ts';
 import { parseClientCert } from '../core/proxy-cert/rfc9440.ts';
 import { parseTraefikCert } from '../core/proxy-cert/traefik.ts';
 import { xfccParser } from '../core/proxy-cert/xfcc.ts';
+import { invalidArgValue } from '../core/argument-error.ts';
 
 /** The header formats certbound reads. */
 export type ProxyFormat = 'rfc9440' | 'xfcc' | 'nginx' | 'alb' | 'alb-passthrough' | 'traefik';
@@ -64,21 +66,18 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // A verify value is compared exactly, so it must be something a proxy can send: visible ASCII, inner spaces.
 const FIELD_VALUE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
 
-function invalidArg(message: string): TypeError {
-  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_VALUE' });
-}
 
 function isFormat(value: unknown): value is ProxyFormat {
   return typeof value === 'string' && Object.hasOwn(DEFAULT_HEADERS, value);
 }
 
 function headerName(value: unknown, what: string): string {
-  if (typeof value !== 'string' || !TOKEN.test(value)) throw invalidArg(`${what} must be an HTTP header name`);
+  if (typeof value !== 'string' || !TOKEN.test(value)) throw invalidArgValue(`${what} must be an HTTP header name`);
   return value.toLowerCase();
 }
 
 function trustedRanges(value: unknown): Cidr[] {
-  if (!Array.isArray(value) || value.length === 0) throw invalidArg('trustedProxies must list the addresses of the trusted proxies');
+  if (!Array.isArray(value) || value.length === 0) throw invalidArgValue('trustedProxies must list the addresses of the trusted proxies');
   return value.map((entry: unknown) => {
     let cidr: Cidr | null = null;
     try {
@@ -86,20 +85,11 @@ function trustedRanges(value: unknown): Cidr[] {
     } catch {
       // reported below, without the library's message
     }
-    if (cidr === null) throw invalidArg('trustedProxies must hold IP addresses or CIDR ranges');
+    if (cidr === null) throw invalidArgValue('trustedProxies must hold IP addresses or CIDR ranges');
     // A range holding every address trusts every peer, which is what this option exists to prevent.
-    if (cidr.prefix === 0) throw invalidArg('trustedProxies must not trust every address');
+    if (cidr.prefix === 0) throw invalidArgValue('trustedProxies must not trust every address');
     return cidr;
   });
-}
-
-/** The values of every line of one header, names compared case-insensitively. */
-function headerLines(rawHeaders: readonly string[], name: string): string[] {
-  const values: string[] = [];
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]?.toLowerCase() === name) values.push(rawHeaders[i + 1] ?? '');
-  }
-  return values;
 }
 
 /**
@@ -115,25 +105,25 @@ function headerLines(rawHeaders: readonly string[], name: string): string[] {
  * @see https://www.rfc-editor.org/rfc/rfc9440#section-4
  */
 export function proxyCertificateSource(options: ProxySourceOptions): ProxyCertificateSource {
-  if (typeof options !== 'object' || options === null) throw invalidArg('options must be an object');
+  if (typeof options !== 'object' || options === null) throw invalidArgValue('options must be an object');
   const { format, hops } = options;
-  if (!isFormat(format)) throw invalidArg(`format must be one of ${Object.keys(DEFAULT_HEADERS).join(', ')}`);
+  if (!isFormat(format)) throw invalidArgValue(`format must be one of ${Object.keys(DEFAULT_HEADERS).join(', ')}`);
   const trusted = trustedRanges(options.trustedProxies);
   const header = options.header === undefined ? DEFAULT_HEADERS[format] : headerName(options.header, 'header');
   let verify: { readonly name: string; readonly value: string } | null = null;
   if (options.verifyHeader !== undefined) {
-    if (typeof options.verifyHeader !== 'object' || options.verifyHeader === null) throw invalidArg('verifyHeader must be { name, value }');
+    if (typeof options.verifyHeader !== 'object' || options.verifyHeader === null) throw invalidArgValue('verifyHeader must be { name, value }');
     const { name, value }: { name: unknown; value: unknown } = options.verifyHeader;
-    if (typeof value !== 'string' || !FIELD_VALUE.test(value)) throw invalidArg('verifyHeader.value must be a header value');
+    if (typeof value !== 'string' || !FIELD_VALUE.test(value)) throw invalidArgValue('verifyHeader.value must be a header value');
     verify = { name: headerName(name, 'verifyHeader.name'), value };
-    if (verify.name === header) throw invalidArg('verifyHeader.name must differ from the certificate header');
+    if (verify.name === header) throw invalidArgValue('verifyHeader.name must differ from the certificate header');
   }
-  if (hops !== undefined && format !== 'xfcc') throw invalidArg('hops applies to the xfcc format only');
-  if (options.proxyIdentity !== undefined && format !== 'xfcc') throw invalidArg('proxyIdentity applies to the xfcc format only');
+  if (hops !== undefined && format !== 'xfcc') throw invalidArgValue('hops applies to the xfcc format only');
+  if (options.proxyIdentity !== undefined && format !== 'xfcc') throw invalidArgValue('proxyIdentity applies to the xfcc format only');
   const parse = format === 'xfcc' ? xfccParser(hops ?? 1, options.proxyIdentity) : PARSERS[format];
 
   return (request) => {
-    const values = headerLines(request.rawHeaders, header);
+    const values = rawHeaderValues(request.rawHeaders, header);
     const [value] = values;
     if (value === undefined) return null;
     const address = request.socket.remoteAddress;
@@ -141,7 +131,7 @@ export function proxyCertificateSource(options: ProxySourceOptions): ProxyCertif
     if (!trusted.some((cidr) => cidrContains(cidr, address))) throw new InvalidToken('certificate header from an untrusted peer');
     if (values.length !== 1) throw new InvalidToken('certificate header repeated');
     if (verify !== null) {
-      const verdicts = headerLines(request.rawHeaders, verify.name);
+      const verdicts = rawHeaderValues(request.rawHeaders, verify.name);
       if (verdicts.length !== 1 || verdicts[0] !== verify.value) throw new InvalidToken('client certificate not verified by the proxy');
     }
     return parse(value);

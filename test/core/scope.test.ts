@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { InvalidScope } from '../../src/core/errors.ts';
-import { isScopeToken, parseScope } from '../../src/core/scope.ts';
+import { parseScope } from '../../src/core/scope.ts';
 
 const isInvalidScope = (err: unknown): boolean => err instanceof InvalidScope && err.status === 400 && err.error === 'invalid_scope';
 
@@ -70,16 +70,3 @@ describe('parseScope', () => {
   });
 });
 
-describe('isScopeToken', () => {
-  test('RFC 6749 §3.3: true exactly for a non-empty string of scope-token characters', () => {
-    assert.equal(isScopeToken('orders:read'), true);
-    assert.equal(isScopeToken(''), false);
-    assert.equal(isScopeToken('a b'), false);
-    assert.equal(isScopeToken('a"'), false);
-    fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 20 }), (s) => {
-        assert.equal(isScopeToken(s), s.length > 0 && [...s].every((c) => TOKEN_CHARS.includes(c)));
-      }),
-    );
-  });
-});

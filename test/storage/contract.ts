@@ -388,6 +388,17 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
       assert.equal(await store.isTokenRevoked(id('other-jti')), false);
     });
 
+    test('issue 14: pruneRevokedTokens deletes the rows of tokens expired before its cut and keeps the rest', async () => {
+      const expired = id('jti-expired');
+      const live = id('jti-live');
+      await store.revokeToken(expired, id('client'), new Date('1990-01-01T00:00:00Z'));
+      await store.revokeToken(live, id('client'), new Date('2030-01-01T00:00:00Z'));
+      assert.ok((await store.pruneRevokedTokens(new Date('2000-01-01T00:00:00Z'))) >= 1);
+      assert.equal(await store.isTokenRevoked(expired), false);
+      assert.equal(await store.isTokenRevoked(live), true);
+      assert.equal(await store.pruneRevokedTokens(new Date('2000-01-01T00:00:00Z')), 0, 'a second prune finds nothing');
+    });
+
     // ---- Schema v2: anchors by fingerprint, CRL sources, resource scopes, grants, client lifecycle,
     // revoked certificates, token cutoffs, admin certificates and the audit log.
 

@@ -4,6 +4,7 @@
  * with `\"` for a quote inside.
  * @see https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_conn_man/headers#x-forwarded-client-cert
  */
+import { invalidArgValue } from '../argument-error.ts';
 import { InvalidToken } from '../errors.ts';
 import { isThumbprint } from '../thumbprint.ts';
 import { boundedHeaderValue, leafOfChain, malformedCertificateHeader, MAX_CHAIN_LENGTH, proxyCertificate, type ProxyCertificate } from './certificate.ts';
@@ -201,10 +202,10 @@ export function parseXfcc(value: string): ProxyCertificate {
  */
 export function xfccParser(hops: number, proxyIdentity?: string): (value: string) => ProxyCertificate {
   if (!Number.isSafeInteger(hops) || hops < 1) {
-    throw Object.assign(new TypeError('hops must be a positive integer'), { code: 'ERR_INVALID_ARG_VALUE' });
+    throw invalidArgValue('hops must be a positive integer');
   }
   if (proxyIdentity !== undefined && (typeof proxyIdentity !== 'string' || !URL.canParse(proxyIdentity) || CONTROL.test(proxyIdentity))) {
-    throw Object.assign(new TypeError('proxyIdentity must be the URI SAN of the proxy'), { code: 'ERR_INVALID_ARG_VALUE' });
+    throw invalidArgValue('proxyIdentity must be the URI SAN of the proxy');
   }
   if (proxyIdentity === undefined) return (value) => xfccElementCertificate(selectXfccElement(parseXfccElements(value), hops));
   return (value) => xfccElementCertificate(selectXfccElementBy(parseXfccElements(value), hops, proxyIdentity));

@@ -4,6 +4,7 @@ import type { Database, Queryable, SqlValue, TransactionOptions } from '../datab
 import { isDatabaseError } from '../database-error.ts';
 import { listenOn } from './listener.ts';
 import { databaseUrlSecrets, isPostgresUrl, redactDatabaseUrl } from './url.ts';
+import { invalidArgValue } from '../../core/argument-error.ts';
 
 /** Pool settings of a PostgreSQL server connection. */
 export interface PostgresOptions {
@@ -161,7 +162,7 @@ function onConnection(client: PoolClient, url: string, onBroken: (err: Error) =>
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<PostgresDatabase> {
   if (!isPostgresUrl(url) || !URL.canParse(url)) {
     // Not echoed: a malformed URL may still carry a password.
-    throw Object.assign(new TypeError('the database URL must be a postgres:// or postgresql:// URL'), { code: 'ERR_INVALID_ARG_VALUE' });
+    throw invalidArgValue('the database URL must be a postgres:// or postgresql:// URL');
   }
   const pool = new Pool({
     connectionString: url,

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { RegistryListener, RegistrySubscription } from '../store.ts';
+import { invalidArgValue } from '../../core/argument-error.ts';
 
 /** How a subscription reconnects. */
 export interface ListenOptions {
@@ -28,7 +29,7 @@ const toError = (err: unknown): Error => (err instanceof Error ? err : new Error
  */
 export async function listenOn(url: string, channel: string, listener: RegistryListener, options: ListenOptions = {}): Promise<RegistrySubscription> {
   // The channel is an identifier, not a parameter: only a fixed, plain name is ever spliced in.
-  if (!CHANNEL.test(channel)) throw Object.assign(new TypeError('the channel must be a plain lowercase identifier'), { code: 'ERR_INVALID_ARG_VALUE' });
+  if (!CHANNEL.test(channel)) throw invalidArgValue('the channel must be a plain lowercase identifier');
   const minBackoff = options.minBackoffMs ?? 100;
   const maxBackoff = options.maxBackoffMs ?? 5_000;
   let backoff = minBackoff;
