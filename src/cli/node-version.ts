@@ -2,7 +2,7 @@
 // `process` is the global one; nothing here may need a module an old Node does not have.
 
 /**
- * The Node releases the CLI runs on (keep in step with package.json#engines): the embedded
+ * The Node releases the CLI runs on (within package.json#engines, >=22): the embedded
  * store needs `node:sqlite` without a flag and with numbered parameters (`?1`) bound by
  * position — nodejs/node#59350, in 24.7.0 and back-ported to 22.20.0. Node 23 never got the fix.
  */

@@ -68,7 +68,8 @@ export async function startClusterService(count: number, config: Omit<WorkerConf
   // Each worker accepts its own connections: with round-robin the primary would accept them all
   // and pass each on, a per-connection cost on the primary's core.
   cluster.schedulingPolicy = cluster.SCHED_NONE;
-  cluster.setupPrimary({ exec: WORKER_ENTRY, args: [] });
+  // Node 22 and 24 warn that node:sqlite is experimental on every start; the binary already drops that line.
+  cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], execArgv: [...process.execArgv, '--disable-warning=ExperimentalWarning'] });
   let stopping = false;
   let port = config.port;
   const workers = new Map<number, Worker>();
