@@ -1,0 +1,36 @@
+// certbound side by side with oidc-provider and a bare mTLS floor (issue 11 §2–3): prints the
+// table and every target, and writes the figures as JSON.
+//
+//   node bench/compare.ts [--json bench/results/latest.json] [--no-json]
+//   BENCH_SECONDS (default 5) per measurement, BENCH_ROUNDS (default 2) interleaved rounds,
+//   BENCH_TOKEN_POOL (default 15000) distinct tokens for the cold guard.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { runComparison } from './compare/run.ts';
+import { formatReport } from './compare/table.ts';
+
+const { values } = parseArgs({ options: { json: { type: 'string' }, 'no-json': { type: 'boolean', default: false } } });
+
+function positive(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const n = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new TypeError(`${name}: a positive number, got '${raw}'`);
+  return n;
+}
+
+const result = await runComparison({
+  seconds: positive('BENCH_SECONDS', 5),
+  rounds: Math.round(positive('BENCH_ROUNDS', 2)),
+  connections: 32,
+  newConnectionConcurrency: 16,
+  tokenPool: Math.round(positive('BENCH_TOKEN_POOL', 15_000)),
+});
+console.log(formatReport(result));
+if (!values['no-json']) {
+  const path = values.json ?? fileURLToPath(new URL('./results/latest.json', import.meta.url));
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`\nfigures written to ${path}`);
+}
