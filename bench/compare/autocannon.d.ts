@@ -16,6 +16,8 @@ declare module 'autocannon' {
     readonly pipelining?: number;
     /** Seconds. */
     readonly duration?: number;
+    /** Milliseconds between samples; the run's end is noticed only at a sample. */
+    readonly sampleInt?: number;
     readonly servername?: string;
     readonly tlsOptions?: Readonly<Record<string, unknown>>;
     readonly requests?: readonly Request[];

@@ -42,6 +42,8 @@ export async function keepAlive(target: Target, seconds: number, connections = 3
     connections,
     pipelining: 1,
     duration: seconds,
+    // autocannon checks for the end of the run once per sample: sample often enough that a short run ends on time.
+    sampleInt: Math.min(1000, Math.max(100, (seconds * 1000) / 4)),
     servername: 'localhost',
     timeout: 30,
     tlsOptions: { cert: target.cert, key: target.key, ca: target.ca },

@@ -56,7 +56,7 @@ export interface BenchResult {
   readonly date: string;
   readonly machine: { readonly cpus: string; readonly cores: number; readonly memoryBytes: number; readonly os: string; readonly pinned: boolean };
   readonly versions: Readonly<Record<string, string>>;
-  readonly settings: { readonly seconds: number; readonly rounds: number; readonly connections: number; readonly newConnectionConcurrency: number; readonly tokenPool: number };
+  readonly settings: { readonly seconds: number; readonly rounds: number; readonly connections: number; readonly newConnectionConcurrency: number; readonly tokenPool: number; readonly warmup: number };
   readonly crypto: CryptoRates;
   /** The limits the targets use: 1/(1/floor + 1/sign) and 1/(1/floor + 1/verify), requests/s. */
   readonly limits: { readonly floorPlusSign: number; readonly floorPlusVerify: number };

@@ -1,6 +1,5 @@
 // `npm run bench`'s comparison: certbound serve, oidc-provider (two ways) and the guard beside a
 // bare node:https floor, on the same certificates, with the same loader, in interleaved rounds.
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { cpus, release, totalmem, type } from 'node:os';
@@ -24,6 +23,8 @@ export interface Settings {
   readonly newConnectionConcurrency: number;
   /** Distinct tokens for the cold guard: more than the guard's verified-token cache (10 000), so cycling through them never hits it. */
   readonly tokenPool: number;
+  /** Seconds of unrecorded load before each server's first timed run (JIT, caches, connections); 0 for none. */
+  readonly warmup: number;
   /** Progress lines go here (stderr by default). */
   readonly progress?: (line: string) => void;
 }
@@ -77,15 +78,14 @@ async function measure(s: Running, target: Target, mode: Mode, settings: Setting
 }
 
 /** `serve --workers 2` against the 1-worker figures, when serve offers --workers. */
-async function workersRatio(fixture: Fixture, one: ServerResult | undefined, settings: Settings): Promise<BenchResult['workers']> {
-  const help = spawnSync(process.execPath, [MAIN, 'serve', '--help'], { encoding: 'utf8' });
-  if (!`${help.stdout}${help.stderr}`.includes('--workers') || !one?.keepAlive || !one.newConnection) return null;
+async function workersRatio(fixture: Fixture, serveHelp: string, one: ServerResult | undefined, settings: Settings): Promise<BenchResult['workers']> {
+  if (!serveHelp.includes('--workers') || !one?.keepAlive || !one.newConnection) return null;
   const port = await freePort();
   // Two workers need two cores: unpinned, sharing them with the loader (reported as such).
   const serve = await startServer({ name: 'certbound serve --workers 2', argv: [process.execPath, MAIN, 'serve', '--dir', fixture.dataDir, '--port', String(port), '--no-admin', '--workers', '2'], cwd: fixture.home, readyPattern: /Stop with Ctrl-C\./, logFile: `${fixture.home}/certbound-2.log`, cpus: null });
   try {
     const target = tokenTarget(fixture, port);
-    await keepAlive(target, Math.min(1, settings.seconds));
+    if (settings.warmup > 0) await keepAlive(target, settings.warmup, settings.connections);
     const ka = await keepAlive(target, settings.seconds, settings.connections);
     const nc = await newConnections(target, settings.seconds, settings.newConnectionConcurrency);
     return { keepAlive: ka.rps / one.keepAlive.rps, newConnection: nc.rps / one.newConnection.rps };
@@ -101,8 +101,11 @@ export async function runComparison(settings: Settings): Promise<BenchResult> {
   const fixture = await makeFixture();
   try {
     const cli: CliCost[] = fixture.cliRuns.map(({ command, wallMs, maxRssBytes }) => ({ command, wallMs, maxRssBytes }));
-    for (const args of [['--help'], ['partner', 'list', '--dir', fixture.dataDir], ['client', 'list', '--dir', fixture.dataDir]]) {
+    // `serve --help` is also how the bench learns whether serve has --workers.
+    let serveHelp = '';
+    for (const args of [['serve', '--help'], ['partner', 'list', '--dir', fixture.dataDir]]) {
       const r = await runCliOk(args, fixture.home);
+      if (args[0] === 'serve') serveHelp = r.stdout + r.stderr;
       cli.push({ command: r.command, wallMs: r.wallMs, maxRssBytes: r.maxRssBytes });
     }
     say('measuring node:crypto signature rates on the server core');
@@ -122,7 +125,7 @@ export async function runComparison(settings: Settings): Promise<BenchResult> {
         for (const mode of ['keepAlive', 'newConnection'] as const) {
           for (const s of servers) {
             // The first round warms each server up (JIT, caches, connections) before it is timed.
-            if (round === 1) await (mode === 'keepAlive' ? keepAlive(targetOf(s), Math.min(1, settings.seconds), settings.connections) : newConnections(targetOf(s), Math.min(1, settings.seconds) / 2, settings.newConnectionConcurrency));
+            if (round === 1 && settings.warmup > 0) await (mode === 'keepAlive' ? keepAlive(targetOf(s), settings.warmup, settings.connections) : newConnections(targetOf(s), settings.warmup / 2, settings.newConnectionConcurrency));
             const { result, cpu, peak } = await measure(s, targetOf(s), mode, settings);
             const key = `${s.id}/${mode}`;
             const tally = tallies.get(key) ?? { results: [], cpu: 0 };
@@ -146,14 +149,14 @@ export async function runComparison(settings: Settings): Promise<BenchResult> {
       rssLoadBytes: peaks.get(s.id) ?? 0,
       verified: { ok: s.verified.ok, status: s.verified.status, ...(s.verified.alg ? { alg: s.verified.alg } : {}), ...(s.verified.cnfMatches !== undefined ? { cnfMatches: s.verified.cnfMatches } : {}) },
     }));
-    workers = await workersRatio(fixture, results.find((r) => r.id === 'certbound'), settings);
+    workers = await workersRatio(fixture, serveHelp, results.find((r) => r.id === 'certbound'), settings);
     const lim = limits(results.find((r) => r.id === 'floor')?.keepAlive?.rps ?? 0, crypto);
     return {
       version: 1,
       date: new Date().toISOString(),
       machine: { cpus: cpus()[0]?.model.trim() ?? 'unknown', cores: cpus().length, memoryBytes: totalmem(), os: `${type()} ${release()}`, pinned: HAS_TASKSET },
       versions: { node: process.version, openssl: process.versions.openssl ?? 'unknown', certbound: (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version, 'oidc-provider': versionOf('oidc-provider'), autocannon: versionOf('autocannon'), fastify: versionOf('fastify'), jose: versionOf('jose') },
-      settings: { seconds: settings.seconds, rounds: settings.rounds, connections: settings.connections, newConnectionConcurrency: settings.newConnectionConcurrency, tokenPool: settings.tokenPool },
+      settings: { seconds: settings.seconds, rounds: settings.rounds, connections: settings.connections, newConnectionConcurrency: settings.newConnectionConcurrency, tokenPool: settings.tokenPool, warmup: settings.warmup },
       crypto,
       limits: lim,
       servers: results,
