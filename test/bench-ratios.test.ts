@@ -41,6 +41,7 @@ test('bench: issue 11 §3 targets are met or missed on the measured ratios, boun
   const byId = Object.fromEntries(targets(servers, limits(10_000, crypto), cli).map((t) => [t.id, t]));
   assert.equal(byId['token-ka-vs-oidc']!.value, 4);
   assert.equal(byId['token-ka-vs-oidc']!.met, true);
+  assert.equal(byId['token-ka-vs-oidc-cpu']!.value, 1);
   assert.equal(byId['token-ka-vs-sign-limit']!.value, 0.8);
   assert.equal(byId['token-ka-vs-sign-limit']!.met, true);
   assert.equal(byId['token-nc-vs-oidc']!.met, false);

@@ -16,6 +16,7 @@ const SERVERS = ['floor', 'certbound', 'oidc-plain', 'oidc-cached', 'guard-warm'
 const TOKEN_SERVERS = new Set(['certbound', 'oidc-plain', 'oidc-cached']);
 const TARGETS = [
   'token-ka-vs-oidc',
+  'token-ka-vs-oidc-cpu',
   'token-ka-vs-sign-limit',
   'token-nc-vs-oidc',
   'token-nc-vs-floor',

@@ -31,6 +31,7 @@ export function targets(servers: readonly ServerResult[], lim: { floorPlusSign: 
   const maxOf = (values: readonly number[]) => (values.length ? Math.max(...values) : null);
   return [
     target('token-ka-vs-oidc', '/token keep-alive vs oidc-provider (per-socket cache), one core', ratio(cb?.keepAlive?.rps, oidc?.keepAlive?.rps), '>=', 4, 'x'),
+    target('token-ka-vs-oidc-cpu', '/token keep-alive vs oidc-provider (per-socket cache), from server CPU µs per token', ratio(oidc?.keepAlive?.cpuUsPerRequest, cb?.keepAlive?.cpuUsPerRequest), '>=', 4, 'x', 'the same ratio per core of server CPU: steadier than requests/s on a shared machine'),
     target('token-ka-vs-sign-limit', '/token keep-alive vs 1/(1/floor + 1/ES256 sign)', ratio(cb?.keepAlive?.rps, lim.floorPlusSign), '>=', 0.8, 'x'),
     target('token-nc-vs-oidc', '/token new connection each vs oidc-provider (per-socket cache)', ratio(cb?.newConnection?.rps, oidc?.newConnection?.rps), '>=', 1, 'x'),
     target('token-nc-vs-floor', '/token new connection each vs the floor (same chain)', ratio(cb?.newConnection?.rps, floor?.newConnection?.rps), '>=', 0.9, 'x'),

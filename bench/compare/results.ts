@@ -54,7 +54,8 @@ export interface Target {
 export interface BenchResult {
   readonly version: 1;
   readonly date: string;
-  readonly machine: { readonly cpus: string; readonly cores: number; readonly memoryBytes: number; readonly os: string; readonly pinned: boolean };
+  /** loadAverage: the 1-minute load average at the start and at the end (other work on the machine skews every figure). */
+  readonly machine: { readonly cpus: string; readonly cores: number; readonly memoryBytes: number; readonly os: string; readonly pinned: boolean; readonly loadAverage: readonly [number, number] };
   readonly versions: Readonly<Record<string, string>>;
   readonly settings: { readonly seconds: number; readonly rounds: number; readonly connections: number; readonly newConnectionConcurrency: number; readonly tokenPool: number; readonly warmup: number };
   readonly crypto: CryptoRates;

@@ -2,7 +2,7 @@
 // bare node:https floor, on the same certificates, with the same loader, in interleaved rounds.
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { cpus, release, totalmem, type } from 'node:os';
+import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MAIN, runCliOk } from './cli.ts';
 import type { CryptoRates } from './crypto-rates.ts';
@@ -98,6 +98,7 @@ async function workersRatio(fixture: Fixture, serveHelp: string, one: ServerResu
 export async function runComparison(settings: Settings): Promise<BenchResult> {
   const say = settings.progress ?? ((line: string) => process.stderr.write(`${line}\n`));
   pinSelf('1');
+  const loadAtStart = loadavg()[0]!;
   const fixture = await makeFixture();
   try {
     const cli: CliCost[] = fixture.cliRuns.map(({ command, wallMs, maxRssBytes }) => ({ command, wallMs, maxRssBytes }));
@@ -154,7 +155,7 @@ export async function runComparison(settings: Settings): Promise<BenchResult> {
     return {
       version: 1,
       date: new Date().toISOString(),
-      machine: { cpus: cpus()[0]?.model.trim() ?? 'unknown', cores: cpus().length, memoryBytes: totalmem(), os: `${type()} ${release()}`, pinned: HAS_TASKSET },
+      machine: { cpus: cpus()[0]?.model.trim() ?? 'unknown', cores: cpus().length, memoryBytes: totalmem(), os: `${type()} ${release()}`, pinned: HAS_TASKSET, loadAverage: [loadAtStart, loadavg()[0]!] },
       versions: { node: process.version, openssl: process.versions.openssl ?? 'unknown', certbound: (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version, 'oidc-provider': versionOf('oidc-provider'), autocannon: versionOf('autocannon'), fastify: versionOf('fastify'), jose: versionOf('jose') },
       settings: { seconds: settings.seconds, rounds: settings.rounds, connections: settings.connections, newConnectionConcurrency: settings.newConnectionConcurrency, tokenPool: settings.tokenPool, warmup: settings.warmup },
       crypto,

@@ -28,7 +28,7 @@ export function formatReport(r: BenchResult): string {
   const widths = [58, 7, 13, 7, 7, 10, 9, 9];
   const lines: string[] = [];
   lines.push(`certbound vs oidc-provider — ${r.date}, ${r.machine.cpus} (${r.machine.cores} cores), node ${r.versions['node']}`);
-  lines.push(`${r.settings.seconds}s per measurement, ${r.settings.rounds} interleaved round(s), ${r.settings.connections} keep-alive connections, ${r.settings.newConnectionConcurrency} concurrent new connections; server ${r.machine.pinned ? 'pinned to core 0, loader to core 1' : 'NOT pinned (no taskset)'}`);
+  lines.push(`${r.settings.seconds}s per measurement, ${r.settings.rounds} interleaved round(s), ${r.settings.connections} keep-alive connections, ${r.settings.newConnectionConcurrency} concurrent new connections; server ${r.machine.pinned ? 'pinned to core 0, loader to core 1' : 'NOT pinned (no taskset)'}; load average ${r.machine.loadAverage.map((l) => l.toFixed(1)).join(' → ')}`);
   lines.push('');
   lines.push(row(['server / load', 'req/s', 'range', 'p50 ms', 'p99 ms', 'CPU µs/req', 'RSS idle', 'RSS load'], widths));
   for (const s of r.servers) {
