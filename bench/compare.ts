@@ -5,7 +5,8 @@
 //   BENCH_SECONDS (default 5) per measurement, BENCH_ROUNDS (default 2) interleaved rounds,
 //   BENCH_TOKEN_POOL (default 15000) distinct tokens for the cold guard, BENCH_WARMUP (default 1)
 //   seconds of untimed load per server first, BENCH_CONNECTIONS (default 32) keep-alive
-//   connections, BENCH_NEW_CONNECTIONS (default 16) concurrent new-connection loops.
+//   connections, BENCH_NEW_CONNECTIONS (default 16) concurrent new-connection loops; BENCH_KEEP=1
+//   keeps the temporary directory (data directory, server logs).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +30,7 @@ const result = await runComparison({
   newConnectionConcurrency: Math.round(positive('BENCH_NEW_CONNECTIONS', 16)),
   tokenPool: Math.round(positive('BENCH_TOKEN_POOL', 15_000)),
   warmup: positive('BENCH_WARMUP', 1, true),
+  keep: process.env['BENCH_KEEP'] === '1',
 });
 console.log(formatReport(result));
 if (!values['no-json']) {

@@ -25,6 +25,8 @@ export interface Settings {
   readonly tokenPool: number;
   /** Seconds of unrecorded load before each server's first timed run (JIT, caches, connections); 0 for none. */
   readonly warmup: number;
+  /** Keep the temporary directory (data directory, every server's log) instead of removing it. */
+  readonly keep: boolean;
   /** Progress lines go here (stderr by default). */
   readonly progress?: (line: string) => void;
 }
@@ -166,6 +168,7 @@ export async function runComparison(settings: Settings): Promise<BenchResult> {
       targets: targets(results, lim, cli),
     };
   } finally {
-    await rm(fixture.home, { recursive: true, force: true });
+    if (settings.keep) say(`kept ${fixture.home} (data directory and every server's log)`);
+    else await rm(fixture.home, { recursive: true, force: true });
   }
 }
