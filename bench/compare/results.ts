@@ -25,7 +25,7 @@ export interface ServerResult {
   readonly newConnection: Measurement | null;
   /** RSS of the process tree once ready and checked, before any load (bytes). */
   readonly rssIdleBytes: number;
-  /** Largest RSS sampled (every 100 ms) under load (bytes). */
+  /** Largest RSS sampled (every 100 ms) under either load (bytes). */
   readonly rssLoadBytes: number;
   /** The check made before timing (token bound to the client certificate, or a 200). */
   readonly verified: { readonly ok: boolean; readonly status: number; readonly alg?: string; readonly cnfMatches?: boolean };

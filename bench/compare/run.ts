@@ -135,7 +135,7 @@ export async function runComparison(settings: Settings): Promise<BenchResult> {
             tally.results.push(result);
             tally.cpu += cpu;
             tallies.set(key, tally);
-            if (mode === 'keepAlive') peaks.set(s.id, Math.max(peaks.get(s.id) ?? 0, peak));
+            peaks.set(s.id, Math.max(peaks.get(s.id) ?? 0, peak));
             say(`round ${round}: ${s.label}, ${mode === 'keepAlive' ? 'keep-alive' : 'new connection'}: ${Math.round(result.rps)}/s${result.failed ? ` (${result.failed} failed)` : ''}`);
           }
         }

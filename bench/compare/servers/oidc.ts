@@ -2,8 +2,8 @@
 // RFC 8705 tls_client_auth and certificate-bound ES256 JWT access tokens (RFC 9068, through RFC
 // 8707 resource indicators), on node:https with the shared certificates. Two ways to hand it the
 // client certificate (argv[3]):
-//   plain  - features.mTLS.getCertificate as its documentation shows it: the peer certificate
-//            read from the socket and turned into PEM on every call (several calls per request);
+//   plain  - the straightforward features.mTLS.getCertificate: the peer certificate read from
+//            the socket and turned into PEM on every call (several calls per request);
 //   cached - the parsed certificate and its subject kept per TLS socket (a WeakMap), so a
 //            keep-alive connection parses it once: the best-tuned configuration.
 import { X509Certificate } from 'node:crypto';
