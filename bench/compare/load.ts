@@ -80,6 +80,8 @@ function oneRequest(target: Target): Promise<number> {
     socket.once('secureConnect', () => socket.write(head + target.body));
     socket.on('data', (chunk: string) => (answer += chunk));
     socket.once('error', reject);
+    // A server that never closes would stall its loop for the rest of the run: counted as failed.
+    socket.setTimeout(30_000, () => socket.destroy(new Error('timeout')));
     socket.once('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0)));
   });
 }
