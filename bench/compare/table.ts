@@ -42,6 +42,13 @@ export function formatReport(r: BenchResult): string {
   const c = r.crypto;
   lines.push(`node:crypto on the server core: ES256 sign ${int(c.es256Sign)}/s, verify ${int(c.es256Verify)}/s; EdDSA (Ed25519) sign ${int(c.ed25519Sign)}/s, verify ${int(c.ed25519Verify)}/s (EdDSA/ES256 sign ${(c.ed25519Sign / c.es256Sign).toFixed(2)}×, verify ${(c.ed25519Verify / c.es256Verify).toFixed(2)}×)`);
   lines.push(`limits from this run: 1/(1/floor + 1/sign) = ${int(r.limits.floorPlusSign)}/s, 1/(1/floor + 1/verify) = ${int(r.limits.floorPlusVerify)}/s`);
+  // The floor's req/s is often the loader's limit, not the server's: the same limits from the
+  // floor's server CPU per request say what one server core could do.
+  const floorCpu = r.servers.find((s) => s.id === 'floor')?.keepAlive?.cpuUsPerRequest;
+  if (floorCpu) {
+    const perCore = (op: number) => int(1e6 / (floorCpu + 1e6 / op));
+    lines.push(`the same from server CPU (floor ${int(floorCpu)} µs/req): ${perCore(c.es256Sign)}/s with a signature, ${perCore(c.es256Verify)}/s with a verification, per core`);
+  }
   lines.push(r.workers ? `certbound serve --workers 2 vs 1 (loader shares the cores): keep-alive ${r.workers.keepAlive.toFixed(2)}×, new connection ${r.workers.newConnection.toFixed(2)}×` : 'certbound serve --workers 2 vs 1: n/a (serve has no --workers)');
   lines.push('');
   lines.push('CLI on the embedded store (wall, peak RSS):');
