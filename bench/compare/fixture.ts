@@ -38,12 +38,15 @@ export interface Fixture {
   readonly cliRuns: readonly CliRun[];
 }
 
-/** Creates the data directory and the client through the CLI, as a user would. */
-export async function makeFixture(): Promise<Fixture> {
+/**
+ * Creates the data directory and the client through the CLI, as a user would; on the PostgreSQL
+ * database `databaseUrl` when given (the KEK from $CERTBOUND_KEK), else in the embedded store.
+ */
+export async function makeFixture(databaseUrl?: string): Promise<Fixture> {
   const home = await mkdtemp(join(tmpdir(), 'certbound-bench-'));
   const dataDir = join(home, 'data');
   const clientDir = join(home, 'client');
-  const dir = ['--dir', dataDir];
+  const dir = ['--dir', dataDir, ...(databaseUrl === undefined ? [] : ['--database', databaseUrl])];
   const runs: CliRun[] = [];
   runs.push(await runCliOk(['init', ...dir], home));
   runs.push(await runCliOk(['partner', 'add', PARTNER_ID, ...dir], home));

@@ -1,5 +1,6 @@
 // `npm run bench`'s comparison: certbound serve, oidc-provider (two ways) and the guard beside a
 // bare node:https floor, on the same certificates, with the same loader, in interleaved rounds.
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
@@ -79,20 +80,36 @@ async function measure(s: Running, target: Target, mode: Mode, settings: Setting
   return { result, cpu, peak: sampler.stop() };
 }
 
-/** `serve --workers 2` against the 1-worker figures, when serve offers --workers. */
-async function workersRatio(fixture: Fixture, serveHelp: string, one: ServerResult | undefined, settings: Settings): Promise<BenchResult['workers']> {
-  if (!serveHelp.includes('--workers') || !one?.keepAlive || !one.newConnection) return null;
-  const port = await freePort();
-  // Two workers need two cores: unpinned, sharing them with the loader (reported as such).
-  const serve = await startServer({ name: 'certbound serve --workers 2', argv: [process.execPath, MAIN, 'serve', '--dir', fixture.dataDir, '--port', String(port), '--no-admin', '--workers', '2'], cwd: fixture.home, readyPattern: /Stop with Ctrl-C\./, logFile: `${fixture.home}/certbound-2.log`, cpus: null });
+/**
+ * `serve --workers 2` against `--workers 1`, both on the PostgreSQL database of
+ * BENCH_DATABASE_URL (more than one worker needs it) with a fixture of their own, unpinned: two
+ * workers need both cores, which the loader shares (reported as such). Null without a database.
+ */
+async function workersRatio(settings: Settings, say: (line: string) => void): Promise<BenchResult['workers']> {
+  const databaseUrl = process.env['BENCH_DATABASE_URL'];
+  if (!databaseUrl) return null;
+  process.env['CERTBOUND_KEK'] ??= randomBytes(32).toString('base64');
+  const fixture = await makeFixture(databaseUrl);
   try {
-    const target = tokenTarget(fixture, port);
-    if (settings.warmup > 0) await keepAlive(target, settings.warmup, settings.connections);
-    const ka = await keepAlive(target, settings.seconds, settings.connections);
-    const nc = await newConnections(target, settings.seconds, settings.newConnectionConcurrency);
-    return { keepAlive: ka.rps / one.keepAlive.rps, newConnection: nc.rps / one.newConnection.rps };
+    const rates: { keepAlive: number; newConnection: number }[] = [];
+    for (const workers of [1, 2]) {
+      const port = await freePort();
+      const argv = [process.execPath, MAIN, 'serve', '--dir', fixture.dataDir, '--database', databaseUrl, '--port', String(port), '--no-admin', '--workers', String(workers)];
+      const serve = await startServer({ name: `certbound serve --workers ${workers}`, argv, cwd: fixture.home, readyPattern: /Stop with Ctrl-C\./, logFile: `${fixture.home}/certbound-workers-${workers}.log`, cpus: null });
+      try {
+        const target = tokenTarget(fixture, port);
+        if (settings.warmup > 0) await keepAlive(target, settings.warmup, settings.connections);
+        const ka = await keepAlive(target, settings.seconds, settings.connections);
+        const nc = await newConnections(target, settings.seconds, settings.newConnectionConcurrency);
+        say(`PostgreSQL, --workers ${workers}: keep-alive ${Math.round(ka.rps)}/s, new connection ${Math.round(nc.rps)}/s`);
+        rates.push({ keepAlive: ka.rps, newConnection: nc.rps });
+      } finally {
+        await serve.stop();
+      }
+    }
+    return { keepAlive: rates[1]!.keepAlive / rates[0]!.keepAlive, newConnection: rates[1]!.newConnection / rates[0]!.newConnection };
   } finally {
-    await serve.stop();
+    await rm(fixture.home, { recursive: true, force: true });
   }
 }
 
@@ -152,7 +169,7 @@ export async function runComparison(settings: Settings): Promise<BenchResult> {
       rssLoadBytes: peaks.get(s.id) ?? 0,
       verified: { ok: s.verified.ok, status: s.verified.status, ...(s.verified.alg ? { alg: s.verified.alg } : {}), ...(s.verified.cnfMatches !== undefined ? { cnfMatches: s.verified.cnfMatches } : {}) },
     }));
-    workers = await workersRatio(fixture, serveHelp, results.find((r) => r.id === 'certbound'), settings);
+    workers = await workersRatio(settings, say);
     const lim = limits(results.find((r) => r.id === 'floor')?.keepAlive?.rps ?? 0, crypto);
     return {
       version: 1,

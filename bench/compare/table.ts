@@ -49,7 +49,7 @@ export function formatReport(r: BenchResult): string {
     const perCore = (op: number) => int(1e6 / (floorCpu + 1e6 / op));
     lines.push(`the same from server CPU (floor ${int(floorCpu)} µs/req): ${perCore(c.es256Sign)}/s with a signature, ${perCore(c.es256Verify)}/s with a verification, per core`);
   }
-  lines.push(r.workers ? `certbound serve --workers 2 vs 1 (loader shares the cores): keep-alive ${r.workers.keepAlive.toFixed(2)}×, new connection ${r.workers.newConnection.toFixed(2)}×` : 'certbound serve --workers 2 vs 1: n/a (serve has no --workers)');
+  lines.push(r.workers ? `certbound serve --workers 2 vs 1, on PostgreSQL (loader shares the cores): keep-alive ${r.workers.keepAlive.toFixed(2)}×, new connection ${r.workers.newConnection.toFixed(2)}×` : 'certbound serve --workers 2 vs 1: n/a (more than one worker needs PostgreSQL: set BENCH_DATABASE_URL)');
   lines.push('');
   lines.push('CLI on the embedded store (wall, peak RSS):');
   const short = (c: string) => (c.length > 64 ? `${c.slice(0, 63)}…` : c);
