@@ -2,8 +2,8 @@
 // made with the CLI (init, a partner with its own CA, an API, a client whose key and certificate
 // certbound issues), its TLS certificate as every server's certificate, and the client's
 // certificate + chain (partner CA -> client) for every request of the loader.
-import { createHash, X509Certificate } from 'node:crypto';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCliOk, type CliRun } from './cli.ts';
@@ -34,6 +34,8 @@ export interface Fixture {
   readonly subjectDn: string;
   /** The token request body every token server gets. */
   readonly tokenBody: string;
+  /** How commands reach its store: nothing for the embedded one, else --database and --kek-file. */
+  readonly storeArgs: readonly string[];
   /** The CLI commands it took, with their cost. */
   readonly cliRuns: readonly CliRun[];
 }
@@ -46,7 +48,14 @@ export async function makeFixture(databaseUrl?: string): Promise<Fixture> {
   const home = await mkdtemp(join(tmpdir(), 'certbound-bench-'));
   const dataDir = join(home, 'data');
   const clientDir = join(home, 'client');
-  const dir = ['--dir', dataDir, ...(databaseUrl === undefined ? [] : ['--database', databaseUrl])];
+  let storeArgs: string[] = [];
+  if (databaseUrl !== undefined) {
+    // A PostgreSQL store needs a key-encryption key kept apart from the database.
+    const kekFile = join(home, 'kek');
+    await writeFile(kekFile, randomBytes(32).toString('base64'), { mode: 0o600 });
+    storeArgs = ['--database', databaseUrl, '--kek-file', kekFile];
+  }
+  const dir = ['--dir', dataDir, ...storeArgs];
   const runs: CliRun[] = [];
   runs.push(await runCliOk(['init', ...dir], home));
   runs.push(await runCliOk(['partner', 'add', PARTNER_ID, ...dir], home));
@@ -68,5 +77,6 @@ export async function makeFixture(databaseUrl?: string): Promise<Fixture> {
     subjectDn,
     tokenBody: new URLSearchParams({ grant_type: 'client_credentials', client_id: CLIENT_ID, resource: RESOURCE, scope: SCOPE }).toString(),
     cliRuns: runs,
+    storeArgs,
   };
 }

@@ -1,6 +1,5 @@
 // `npm run bench`'s comparison: certbound serve, oidc-provider (two ways) and the guard beside a
 // bare node:https floor, on the same certificates, with the same loader, in interleaved rounds.
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
@@ -88,13 +87,12 @@ async function measure(s: Running, target: Target, mode: Mode, settings: Setting
 async function workersRatio(settings: Settings, say: (line: string) => void): Promise<BenchResult['workers']> {
   const databaseUrl = process.env['BENCH_DATABASE_URL'];
   if (!databaseUrl) return null;
-  process.env['CERTBOUND_KEK'] ??= randomBytes(32).toString('base64');
   const fixture = await makeFixture(databaseUrl);
   try {
     const rates: { keepAlive: number; newConnection: number }[] = [];
     for (const workers of [1, 2]) {
       const port = await freePort();
-      const argv = [process.execPath, MAIN, 'serve', '--dir', fixture.dataDir, '--database', databaseUrl, '--port', String(port), '--no-admin', '--workers', String(workers)];
+      const argv = [process.execPath, MAIN, 'serve', '--dir', fixture.dataDir, ...fixture.storeArgs, '--port', String(port), '--no-admin', '--workers', String(workers)];
       const serve = await startServer({ name: `certbound serve --workers ${workers}`, argv, cwd: fixture.home, readyPattern: /Stop with Ctrl-C\./, logFile: `${fixture.home}/certbound-workers-${workers}.log`, cpus: null });
       try {
         const target = tokenTarget(fixture, port);
@@ -121,11 +119,8 @@ export async function runComparison(settings: Settings): Promise<BenchResult> {
   const fixture = await makeFixture();
   try {
     const cli: CliCost[] = fixture.cliRuns.map(({ command, wallMs, maxRssBytes }) => ({ command, wallMs, maxRssBytes }));
-    // `serve --help` is also how the bench learns whether serve has --workers.
-    let serveHelp = '';
     for (const args of [['serve', '--help'], ['partner', 'list', '--dir', fixture.dataDir]]) {
       const r = await runCliOk(args, fixture.home);
-      if (args[0] === 'serve') serveHelp = r.stdout + r.stderr;
       cli.push({ command: r.command, wallMs: r.wallMs, maxRssBytes: r.maxRssBytes });
     }
     say('measuring node:crypto signature rates on the server core');
