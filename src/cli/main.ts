@@ -4,6 +4,7 @@ import { OAuthError } from '../core/errors.ts';
 import { ConfigError } from './config-error.ts';
 import { runConfigured } from './configuration.ts';
 import { UsageError, type Command, type Io } from './context.ts';
+import { didYouMean } from './did-you-mean.ts';
 
 // Each command loads only what it uses (a CLI run starts faster without the web server, say).
 export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
@@ -48,7 +49,15 @@ open the store take --kek-file F (or $CERTBOUND_KEK; default <dir>/kek for the e
 A data directory group or others can read or write is refused unless --insecure-permissions.
 Every option also comes from CERTBOUND_<OPTION> (--admin-port: CERTBOUND_ADMIN_PORT) or a JSON
 configuration file (--config F or $CERTBOUND_CONFIG); see docs/configuration.md.
-Run 'certbound <command> --help' for its options.`;
+Run 'certbound <command> --help' for its options; 'certbound --version' for the version.`;
+
+/** The version of the package the CLI belongs to. */
+async function version(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  // src/cli/main.ts and dist/cli/main.js both sit two levels below package.json.
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return `certbound ${typeof pkg.version === 'string' ? pkg.version : 'unknown'} (Node ${process.versions.node})`;
+}
 
 /**
  * Runs the CLI with `argv` (without node and script) and returns the exit status; options the
@@ -60,9 +69,15 @@ export async function main(argv: string[], io: Io, env: Readonly<Record<string, 
     io.out(USAGE);
     return name === undefined ? 2 : 0;
   }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    io.out(await version());
+    return 0;
+  }
   const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!load) {
-    io.err(`certbound: unknown command '${name}'\n\n${USAGE}`);
+    // One line that names the likely command beats the whole usage a person must read through.
+    const hint = name.startsWith('-') ? didYouMean(name, ['--help', '--version']) : didYouMean(name, Object.keys(COMMANDS));
+    io.err(`certbound: unknown ${name.startsWith('-') ? 'option' : 'command'} '${name}'${hint}\nRun 'certbound --help' for the list of commands.`);
     return 2;
   }
   const command = await load();
@@ -79,7 +94,7 @@ export async function main(argv: string[], io: Io, env: Readonly<Record<string, 
       return 2;
     }
     if (err instanceof UsageError) {
-      io.err(`certbound ${name}: ${err.message}\n\n${command.usage}`);
+      io.err(`certbound ${name}: ${err.message}\nRun 'certbound ${name} --help' for its usage.`);
       return 2;
     }
     if (err instanceof CertboundError) {

@@ -113,7 +113,7 @@ describe('certbound token', () => {
     assert.ok(!hasStackTrace(stderr), stderr);
   });
 
-  test('usage errors exit 2 with the usage: missing --cert, --key, --ca or --client-id, or an extra argument', async () => {
+  test('usage errors exit 2 pointing to --help: missing --cert, --key, --ca or --client-id, or an extra argument', async () => {
     for (const name of ['--cert', '--key', '--ca', '--client-id']) {
       const args = as();
       args.splice(args.indexOf(name), 2);
@@ -121,7 +121,7 @@ describe('certbound token', () => {
       assert.equal(code, 2, name);
       assert.equal(stdout, '');
       assert.match(stderr, new RegExp(`${name} is required`));
-      assert.match(stderr, /Usage: certbound token/);
+      assert.match(stderr, /Run 'certbound token --help' for its usage\./);
     }
     const extra = await run(['token', 'surplus', ...as()]);
     assert.equal(extra.code, 2);
