@@ -5,6 +5,7 @@ import { ConfigError } from './config-error.ts';
 import { runConfigured } from './configuration.ts';
 import { UsageError, type Command, type Io } from './context.ts';
 import { didYouMean } from './did-you-mean.ts';
+import { describeCause } from './error-cause.ts';
 
 // Each command loads only what it uses (a CLI run starts faster without the web server, say).
 export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
@@ -97,16 +98,20 @@ export async function main(argv: string[], io: Io, env: Readonly<Record<string, 
       io.err(`certbound ${name}: ${err.message}\nRun 'certbound ${name} --help' for its usage.`);
       return 2;
     }
+    // Whatever the error, the cause under it is kept: a refused connection, a key that does not
+    // match its certificate and an unknown CA each need another fix.
+    const cause = describeCause(err);
+    const because = cause === '' ? '' : ` — ${cause}`;
     if (err instanceof CertboundError) {
-      io.err(`certbound ${name}: ${err.message}`);
+      io.err(`certbound ${name}: ${err.message}${because}`);
       return 1;
     }
     if (err instanceof OAuthError) {
-      io.err(`certbound ${name}: ${err.error_description} (${err.error})`);
+      io.err(`certbound ${name}: ${err.error_description} (${err.error})${because}`);
       return 1;
     }
     // Unexpected: say what failed without a stack trace; CERTBOUND_DEBUG=1 shows it.
-    io.err(`certbound ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    io.err(`certbound ${name}: ${err instanceof Error ? err.message : String(err)}${because}`);
     if (process.env['CERTBOUND_DEBUG']) io.err(String(err instanceof Error ? err.stack : err));
     return 1;
   }
