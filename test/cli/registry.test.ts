@@ -277,7 +277,7 @@ describe('certbound client add', () => {
   });
 
   test('an unknown --auth method exits 1 with invalid_client_metadata', async () => {
-    refused(await run('client', 'add', 'jwt-1', '--partner', 'acme', '--auth', 'private_key_jwt'), 1, /unknown authentication method 'private_key_jwt' \(invalid_client_metadata\)/);
+    refused(await run('client', 'add', 'jwt-1', '--partner', 'acme', '--auth', 'private_key_jwt'), 1, /unknown authentication method 'private_key_jwt': use one of tls_client_auth, .* \(invalid_client_metadata\)/);
   });
 
   test('an unknown partner exits 1 and says how to add it', async () => {
