@@ -16,6 +16,13 @@ const HINTS: Readonly<Record<string, string>> = {
   CERT_HAS_EXPIRED: "the server's certificate has expired",
 };
 
+/**
+ * Codes of network and TLS failures, the only causes shown: their messages name hosts, ports and
+ * certificate problems. Other causes (a database driver's, say) may quote SQL or data, so they
+ * stay out of what a command prints.
+ */
+const SHOWN = /^(E[A-Z]+|UND_ERR_[A-Z_]+|ERR_(TLS|SSL|OSSL)_[A-Z0-9_]+|CERT_[A-Z_]+|UNABLE_TO_[A-Z_]+|SELF_SIGNED_[A-Z_]+|DEPTH_ZERO_[A-Z_]+|HOSTNAME_MISMATCH)$/;
+
 /** The chain of causes under `err` (itself excluded), an AggregateError's first error standing for it. */
 function causes(err: unknown): unknown[] {
   const chain: unknown[] = [];
@@ -31,18 +38,19 @@ function causes(err: unknown): unknown[] {
 }
 
 /**
- * The deepest cause under `err`, in a few words, or '' when it has none: its code with a hint
- * where one is known, else its message. Node and undici messages name hosts and ports, never
- * key material, so they can be shown.
+ * The deepest network or TLS cause under `err`, in a few words, or '' when it has none: its
+ * code with a hint where one is known, else its message. Node's and undici's messages for these
+ * name hosts, ports and certificate problems, never key material, so they can be shown.
  */
 export function describeCause(err: unknown): string {
   const chain = causes(err);
   for (const cause of chain.reverse()) {
     if (!(cause instanceof Error)) continue;
     const code = (cause as NodeJS.ErrnoException).code;
-    const hint = code === undefined ? undefined : HINTS[code];
+    if (typeof code !== 'string' || !SHOWN.test(code)) continue;
+    const hint = HINTS[code];
     if (hint !== undefined) return `${code}: ${hint}`;
-    if (cause.message !== '') return code !== undefined && !cause.message.includes(code) ? `${code}: ${cause.message}` : cause.message;
+    return cause.message === '' || cause.message.includes(code) ? cause.message || code : `${code}: ${cause.message}`;
   }
   return '';
 }

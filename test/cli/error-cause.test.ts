@@ -16,8 +16,13 @@ describe('the cause a CLI error keeps', () => {
     assert.match(describeCause(err), /^ECONNREFUSED: /);
   });
 
-  test('an unknown code is shown with its message; no cause is an empty string', () => {
+  test('another network code is shown with its message; no cause is an empty string', () => {
     assert.equal(describeCause(new Error('x', { cause: coded('socket hang up', 'EPIPE') })), 'EPIPE: socket hang up');
     assert.equal(describeCause(new Error('x')), '');
+  });
+
+  test('a cause that is not a network or TLS failure (a database driver quoting its statement) is never shown', () => {
+    assert.equal(describeCause(new Error('x', { cause: coded('syntax error at or near "SELECT secret FROM keys"', '42601') })), '');
+    assert.equal(describeCause(new Error('x', { cause: new Error('UNIQUE constraint failed: partners.id') })), '');
   });
 });
