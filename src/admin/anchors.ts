@@ -141,6 +141,10 @@ export async function importAnchors(store: Store, partnerId: string, pem: string
 /** The partner's anchor with this fingerprint (a unique prefix of at least 8 hex digits will do). */
 export async function findAnchor(store: Store, partnerId: string, fingerprint: string): Promise<CertificateAuthority> {
   const wanted = fingerprint.toLowerCase().replaceAll(':', '');
+  // A short prefix is refused as such, not answered "no anchor": that would send a person looking for a missing anchor.
+  if (!/^[0-9a-f]{8,64}$/.test(wanted)) {
+    throw new CertboundError('ERR_CERTBOUND_INVALID_INPUT', `a fingerprint takes at least 8 hex digits (certbound partner show ${partnerId} lists them)`);
+  }
   const matches = (await store.listAuthorities()).filter((ca) => ca.partnerId === partnerId && wanted.length >= 8 && ca.fingerprint.startsWith(wanted));
   if (matches.length !== 1) {
     throw new CertboundError('ERR_CERTBOUND_NOT_FOUND', matches.length === 0 ? `partner '${partnerId}' has no anchor ${fingerprint}` : `fingerprint ${fingerprint} is ambiguous: give more digits`);

@@ -79,7 +79,7 @@ function validate(reg: ClientRegistration): { method: AuthMethod; tokenTtl: numb
   if (!CLIENT_ID.test(reg.id)) {
     throw new CertboundError('ERR_CERTBOUND_INVALID_ID', `invalid client id '${reg.id}': use 1-128 letters, digits, '.', '_' or '-'`);
   }
-  if (!AUTH_METHODS.includes(method)) throw new InvalidClientMetadata(`unknown authentication method '${method}'`);
+  if (!AUTH_METHODS.includes(method)) throw new InvalidClientMetadata(`unknown authentication method '${method}': use one of ${AUTH_METHODS.join(', ')}`);
   if (reg.subject && method !== 'tls_client_auth') throw new InvalidClientMetadata('a subject matcher applies only to tls_client_auth clients');
   if (reg.certificatePem !== undefined && method !== 'self_signed_tls_client_auth') {
     throw new InvalidClientMetadata('--cert applies only to self_signed_tls_client_auth clients');

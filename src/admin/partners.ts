@@ -98,7 +98,7 @@ export async function deletePartner(store: Store, id: string): Promise<{ id: str
   return store.transaction(async (tx) => {
     const view = await showPartner(tx, id);
     if (view.clients.length > 0) {
-      throw new CertboundError('ERR_CERTBOUND_CONFLICT', `partner '${id}' still has clients (${view.clients.join(', ')}): delete or move them first`);
+      throw new CertboundError('ERR_CERTBOUND_CONFLICT', `partner '${id}' still has clients (${view.clients.join(', ')}): delete them first (certbound client delete <client-id>; a client cannot move to another partner)`);
     }
     const owned = new Set(view.resources);
     const users = (await tx.listClients()).filter((c) => c.resources.some((r) => owned.has(r)) || c.introspects.some((r) => owned.has(r)));

@@ -10,7 +10,7 @@ import { readServeLock } from '../storage/lock.ts';
 import { openStore, redactDatabaseUrl } from '../storage/open.ts';
 import type { Store } from '../storage/store.ts';
 import type { AdminIdentity } from './admin-client.ts';
-import { UsageError, withStore } from './context.ts';
+import { assertDataDirInitialised, UsageError, withStore } from './context.ts';
 
 /** Runs an admin operation by id and returns its JSON result. */
 export type Invoke = (id: string, input?: OperationInput) => Promise<unknown>;
@@ -131,5 +131,7 @@ export async function withAdmin<T>(target: AdminTargetOptions, fn: (invoke: Invo
   }
   const local = (store: Store) => fn((id, input = {}) => runOperation({ store, actor: 'local' }, operation(id), input));
   const { dir, kek } = target;
+  // Only init and serve make a data directory; every other command acts on one that exists.
+  if (target.database === undefined) await assertDataDirInitialised(dir);
   return target.database === undefined ? withStore(kek === undefined ? { dir } : { dir, kek }, local) : withDatabase(dir, target.database, kek, local);
 }

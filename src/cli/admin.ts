@@ -2,6 +2,7 @@ import { writeCredentialFiles } from '../admin/files.ts';
 import { pemToDer } from '../pki/keys.ts';
 import { ADMIN_TARGET_USAGE } from './admin-target.ts';
 import { exactly, field, onTarget, parseAdmin, pemArgument, show } from './admin-command.ts';
+import { didYouMean } from './did-you-mean.ts';
 import { UsageError, type Command } from './context.ts';
 
 /** `certbound admin add-cert|list-certs|remove-cert`. */
@@ -43,6 +44,6 @@ ${ADMIN_TARGET_USAGE}`,
       show(io, values.json, r, () => `Administrator certificate ${thumbprint} removed.`);
       return 0;
     }
-    throw new UsageError(sub === undefined ? 'a subcommand is required' : `unknown subcommand '${sub}'`);
+    throw new UsageError(sub === undefined ? 'a subcommand is required' : `unknown subcommand '${sub}'${didYouMean(sub, ['add-cert', 'list-certs', 'remove-cert'])}`);
   },
 };

@@ -8,7 +8,11 @@ export const call: Command = {
                       [-X METHOD] [-d BODY] [-H 'Name: value']...
 
 Gets a certificate-bound token and calls the API with it over the same mTLS identity;
-prints the status line, then the body. Exits 0 for a 2xx answer, 1 otherwise.`,
+prints the status line, then the body. Exits 0 for a 2xx answer, 1 otherwise.
+  -d BODY   send BODY with POST (unless -X), as application/x-www-form-urlencoded like curl's -d;
+            for JSON add -H 'content-type: application/json'
+  --resource R   the audience of the token (the API's registered identifier), which need not be
+                 the URL called`,
   async run(args, io) {
     const { values, positionals } = parse(args, {
       ...CLIENT_OPTIONS,
@@ -26,7 +30,8 @@ prints the status line, then the body. Exits 0 for a 2xx answer, 1 otherwise.`,
       if (colon < 1) throw new UsageError("an -H value is not 'Name: value'");
       headers[header.slice(0, colon).trim().toLowerCase()] = header.slice(colon + 1).trim();
     }
-    if (values.data !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
+    // As curl -d does: a person who knows curl reads -d as a form unless a content type says otherwise.
+    if (values.data !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
     const client = createClient(clientOptions(values));
     try {
       const res = await client.fetch(url, {

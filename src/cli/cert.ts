@@ -2,7 +2,10 @@ import { writeFile } from 'node:fs/promises';
 import { issueServerCertificate, parseSanArgument } from '../admin/certs.ts';
 import { ADMIN_TARGET_USAGE } from './admin-target.ts';
 import { field, onTarget, parseAdmin, pemArgument, show } from './admin-command.ts';
-import { integerOption, UsageError, useDataDir, withStore, type Command } from './context.ts';
+import { assertDataDirInitialised, integerOption, UsageError, useDataDir, withStore, type Command } from './context.ts';
+import { didYouMean } from './did-you-mean.ts';
+import { CertboundError } from '../core/certbound-error.ts';
+import { DataDirectoryBusy } from '../storage/lock.ts';
 import { parseDuration } from './duration.ts';
 
 /** `certbound cert server|sign|revoke|list|expiring`. */
@@ -72,7 +75,15 @@ ${ADMIN_TARGET_USAGE}`,
       if (!values.san?.length) throw new UsageError('at least one --san is required');
       const sans = values.san.map(parseSanArgument);
       const outDir = values.out;
-      const { leaf, files } = await withStore(await useDataDir(values), (store) => issueServerCertificate(store, name, sans, outDir));
+      const target = await useDataDir(values);
+      await assertDataDirInitialised(target.dir);
+      const { leaf, files } = await withStore(target, (store) => issueServerCertificate(store, name, sans, outDir)).catch((err: unknown) => {
+        // The exact order of steps: this one command is not routed through the admin API (it would hand a private key over it).
+        if (err instanceof DataDirectoryBusy) {
+          throw new CertboundError('ERR_CERTBOUND_DIR_BUSY', `${err.message} cert server signs with the platform CA's key in the data directory and does not go through the admin API: stop serve, run it, start serve again — or make API certificates after certbound init, before the first serve.`);
+        }
+        throw err;
+      });
       if (values.json) io.out(JSON.stringify({ serial: leaf.serial, thumbprint: leaf.thumbprint, not_after: leaf.notAfter, files }, null, 2));
       else io.out(`Server certificate '${name}' issued (serial ${leaf.serial}, valid until ${leaf.notAfter.toISOString()}).\n  certificate  ${files.cert}\n  private key  ${files.key}\n  trust        ${files.ca}\nServe it with TLS 1.3, or TLS 1.2 with ECDHE and AEAD ciphers only (RFC 9325): TLS_POLICY from certbound/resource, see docs/resource-servers.md.`);
       return 0;
@@ -117,6 +128,6 @@ ${ADMIN_TARGET_USAGE}`,
       );
       return 0;
     }
-    throw new UsageError(sub === undefined ? 'a subcommand is required' : `unknown subcommand '${sub}'`);
+    throw new UsageError(sub === undefined ? 'a subcommand is required' : `unknown subcommand '${sub}'${didYouMean(sub, ['sign', 'revoke', 'list', 'server', 'expiring'])}`);
   },
 };

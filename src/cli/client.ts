@@ -4,6 +4,7 @@ import { pemToDer } from '../pki/keys.ts';
 import { ADMIN_TARGET_USAGE } from './admin-target.ts';
 import { exactly, field, onTarget, parseAdmin, pemArgument, show } from './admin-command.ts';
 import { integerOption, UsageError, type Command } from './context.ts';
+import { didYouMean } from './did-you-mean.ts';
 
 const MATCHERS: ReadonlyArray<readonly [string, SubjectMatcherKind]> = [
   ['subject-dn', 'subject_dn'],
@@ -94,7 +95,7 @@ export const client: Command = {
     const json = values.json;
     // Refuse a malformed call before touching any data directory.
     const arity = sub === undefined ? undefined : ARITY[sub];
-    if (arity === undefined) throw new UsageError(sub === undefined ? 'a subcommand is required' : `unknown subcommand '${sub}'`);
+    if (arity === undefined) throw new UsageError(sub === undefined ? 'a subcommand is required' : `unknown subcommand '${sub}'${didYouMean(sub, Object.keys(ARITY))}`);
     if (sub === 'cert') {
       const [action, , thumbprint] = rest;
       const ok = (action === 'add' && rest.length === 2 && values.cert !== undefined) || (action === 'retire' && rest.length === 3 && thumbprint !== undefined);
@@ -194,7 +195,7 @@ export const client: Command = {
           throw new UsageError('expected: certbound client cert add <client-id> --cert PEM | cert retire <client-id> <thumbprint>');
         }
         default:
-          throw new UsageError(sub === undefined ? 'a subcommand is required' : `unknown subcommand '${sub}'`);
+          throw new UsageError(sub === undefined ? 'a subcommand is required' : `unknown subcommand '${sub}'${didYouMean(sub, Object.keys(ARITY))}`);
       }
     });
   },

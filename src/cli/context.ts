@@ -3,10 +3,12 @@ import { parseArgs } from 'node:util';
 import { assertNotServing } from '../storage/lock.ts';
 import { assertPrivateDataDir, assertPrivateKekFile } from '../storage/data-dir.ts';
 import { readKekFile } from '../storage/kek-file.ts';
-import { openStore } from '../storage/open.ts';
+import { access } from 'node:fs/promises';
+import { embeddedDatabasePath, legacyDatabasePath, openStore } from '../storage/open.ts';
 import type { Store } from '../storage/store.ts';
 import { CertboundError } from '../core/certbound-error.ts';
 import { KeyEncryptionKey } from '../core/key-wrap.ts';
+import { didYouMean } from './did-you-mean.ts';
 import { currentInvocation, OptionsSignal } from './invocation.ts';
 import { applySources, takeNegations, type Options } from './option-sources.ts';
 
@@ -57,6 +59,22 @@ function joinPemValues(args: readonly string[]): string[] {
   return out;
 }
 
+/** parseArgs' complaint in a person's words: the option that was not understood and the one probably meant. */
+function parseArgsMessage(err: NodeJS.ErrnoException, options: Options): string {
+  const unknown = /^Unknown option '(-{1,2}[^']*)'/.exec(err.message);
+  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) {
+    const typed = unknown[1]!;
+    const names = Object.keys(options);
+    const hint = typed.startsWith('--') ? didYouMean(typed.slice(2).split('=')[0]!, names, '--') : '';
+    return `unknown option '${typed}'${hint}`;
+  }
+  if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    // "Option '--dir <value>' argument missing" and the like: keep parseArgs' naming of the option, drop its advice on '--'.
+    return err.message.replace(/^Option/, 'option').split('. To specify')[0]!;
+  }
+  return err.message;
+}
+
 /**
  * Parses a command's arguments strictly, turning parseArgs' complaints into a UsageError, and
  * fills the options the command line leaves out from CERTBOUND_* variables and the configuration
@@ -72,7 +90,7 @@ export function parse<O extends Options>(args: string[], options: O) {
   try {
     parsed = parseArgs({ args: rest, options: all, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError(parseArgsMessage(err as NodeJS.ErrnoException, all));
   }
   const values = parsed.values as Record<string, unknown>;
   for (const name of negated) {
@@ -143,6 +161,25 @@ export async function useDataDir(values: DataDirValues): Promise<DataDirTarget> 
   }
   const kek = await givenKek(values['kek-file']);
   return kek === undefined ? { dir } : { dir, kek };
+}
+
+/** Whether a path exists (anything that cannot be looked at counts as there: opening it says why). */
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    (err: NodeJS.ErrnoException) => err.code !== 'ENOENT',
+  );
+}
+
+/**
+ * Refuses (ERR_CERTBOUND_NOT_INITIALISED) a data directory that holds no store, before anything
+ * is created: a mistyped `--dir` must not leave a fresh, empty database behind and answer as if
+ * it were the real one (`partner list --dir typo` printing "No partners.").
+ */
+export async function assertDataDirInitialised(dir: string): Promise<void> {
+  if ((await exists(embeddedDatabasePath(dir))) || (await exists(legacyDatabasePath(dir)))) return;
+  const what = (await exists(dir)) ? `${dir} holds no certbound store` : `there is no data directory ${dir}`;
+  throw new CertboundError('ERR_CERTBOUND_NOT_INITIALISED', `${what}: run 'certbound init' (or 'certbound serve') on it first, or give the right --dir`);
 }
 
 /**

@@ -5,7 +5,8 @@ import { embeddedKekPath, readKekFile, writeKekFile } from '../storage/kek-file.
 import { openStore } from '../storage/open.ts';
 import { ADMIN_TARGET_USAGE } from './admin-target.ts';
 import { onTarget, parseAdmin, show } from './admin-command.ts';
-import { UsageError, useDataDir, withStore, type Command, type Io } from './context.ts';
+import { didYouMean } from './did-you-mean.ts';
+import { assertDataDirInitialised, UsageError, useDataDir, withStore, type Command, type Io } from './context.ts';
 import { parseDuration } from './duration.ts';
 
 const HOUR = 3_600_000;
@@ -97,13 +98,14 @@ old one until then). Stop certbound serve first — every instance, on a Postgre
       if (values['new-kek-file'] !== undefined) throw new UsageError('--new-kek-file goes with keys rewrap');
       return signingKeys(sub, values, io);
     }
-    if (sub !== 'rewrap') throw new UsageError(sub === undefined ? 'a subcommand is required: list, rotate, retire or rewrap' : `unknown subcommand '${sub}'`);
+    if (sub !== 'rewrap') throw new UsageError(sub === undefined ? 'a subcommand is required: list, rotate, retire or rewrap' : `unknown subcommand '${sub}'${didYouMean(sub, ['list', 'rotate', 'retire', 'rewrap'])}`);
     for (const option of ['admin-url', 'admin-cert', 'admin-key', 'admin-ca', 'lead-time', 'schedule'] as const) {
       if (values[option] !== undefined) throw new UsageError(`--${option} does not go with keys rewrap`);
     }
     const newFile = values['new-kek-file'];
     if (newFile === undefined) throw new UsageError('--new-kek-file is required');
     const target = await useDataDir(values);
+    if (values.database === undefined) await assertDataDirInitialised(target.dir);
     const next = await readKekFile(newFile);
     const embeddedFile = values.database === undefined && target.kek === undefined ? embeddedKekPath(target.dir) : null;
     const current = target.kek ?? (embeddedFile === null ? undefined : await readKekFile(embeddedFile).catch(() => undefined));

@@ -4,6 +4,8 @@ import { OAuthError } from '../core/errors.ts';
 import { ConfigError } from './config-error.ts';
 import { runConfigured } from './configuration.ts';
 import { UsageError, type Command, type Io } from './context.ts';
+import { didYouMean } from './did-you-mean.ts';
+import { describeCause } from './error-cause.ts';
 
 // Each command loads only what it uses (a CLI run starts faster without the web server, say).
 export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
@@ -52,7 +54,15 @@ open the store take --kek-file F (or $CERTBOUND_KEK; default <dir>/kek for the e
 A data directory group or others can read or write is refused unless --insecure-permissions.
 Every option also comes from CERTBOUND_<OPTION> (--admin-port: CERTBOUND_ADMIN_PORT) or a JSON
 configuration file (--config F or $CERTBOUND_CONFIG); see docs/configuration.md.
-Run 'certbound <command> --help' for its options.`;
+Run 'certbound <command> --help' for its options; 'certbound --version' for the version.`;
+
+/** The version of the package the CLI belongs to. */
+async function version(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  // src/cli/main.ts and dist/cli/main.js both sit two levels below package.json.
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return `certbound ${typeof pkg.version === 'string' ? pkg.version : 'unknown'} (Node ${process.versions.node})`;
+}
 
 /**
  * Runs the CLI with `argv` (without node and script) and returns the exit status; options the
@@ -64,9 +74,15 @@ export async function main(argv: string[], io: Io, env: Readonly<Record<string, 
     io.out(USAGE);
     return name === undefined ? 2 : 0;
   }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    io.out(await version());
+    return 0;
+  }
   const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!load) {
-    io.err(`certbound: unknown command '${name}'\n\n${USAGE}`);
+    // One line that names the likely command beats the whole usage a person must read through.
+    const hint = name.startsWith('-') ? didYouMean(name, ['--help', '--version']) : didYouMean(name, Object.keys(COMMANDS));
+    io.err(`certbound: unknown ${name.startsWith('-') ? 'option' : 'command'} '${name}'${hint}\nRun 'certbound --help' for the list of commands.`);
     return 2;
   }
   const command = await load();
@@ -83,19 +99,23 @@ export async function main(argv: string[], io: Io, env: Readonly<Record<string, 
       return 2;
     }
     if (err instanceof UsageError) {
-      io.err(`certbound ${name}: ${err.message}\n\n${command.usage}`);
+      io.err(`certbound ${name}: ${err.message}\nRun 'certbound ${name} --help' for its usage.`);
       return 2;
     }
+    // Whatever the error, the cause under it is kept: a refused connection, a key that does not
+    // match its certificate and an unknown CA each need another fix.
+    const cause = describeCause(err);
+    const because = cause === '' ? '' : ` — ${cause}`;
     if (err instanceof CertboundError) {
-      io.err(`certbound ${name}: ${err.message}`);
+      io.err(`certbound ${name}: ${err.message}${because}`);
       return 1;
     }
     if (err instanceof OAuthError) {
-      io.err(`certbound ${name}: ${err.error_description} (${err.error})`);
+      io.err(`certbound ${name}: ${err.error_description} (${err.error})${because}`);
       return 1;
     }
     // Unexpected: say what failed without a stack trace; CERTBOUND_DEBUG=1 shows it.
-    io.err(`certbound ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    io.err(`certbound ${name}: ${err instanceof Error ? err.message : String(err)}${because}`);
     if (process.env['CERTBOUND_DEBUG']) io.err(String(err instanceof Error ? err.stack : err));
     return 1;
   }

@@ -1,5 +1,6 @@
 import { ADMIN_TARGET_USAGE } from './admin-target.ts';
 import { exactly, field, onTarget, parseAdmin, pemArgument, show } from './admin-command.ts';
+import { didYouMean } from './did-you-mean.ts';
 import { UsageError, type Command } from './context.ts';
 
 interface Anchor { fingerprint: string; kind: string; subject: string; not_after: string; crl_source: string | null; crl_path?: string | null }
@@ -48,7 +49,7 @@ export const partner: Command = {
     const json = values.json;
     // Refuse a malformed call before touching any data directory.
     const arity = sub === undefined ? undefined : ARITY[sub];
-    if (arity === undefined) throw new UsageError(sub === undefined ? 'a subcommand is required' : `unknown subcommand '${sub}'`);
+    if (arity === undefined) throw new UsageError(sub === undefined ? 'a subcommand is required' : `unknown subcommand '${sub}'${didYouMean(sub, Object.keys(ARITY))}`);
     exactly(rest, arity, `certbound partner ${sub}${arity ? ' <partner-id>' : ''}`);
     if (values.crl !== undefined && sub === 'add' && values.ca === undefined) throw new UsageError('--crl goes with --ca (a CRL source applies to an imported CA)');
     const actions = [values['add-ca'], values['remove-ca']].filter((v) => v !== undefined).length;
@@ -91,14 +92,26 @@ export const partner: Command = {
         case 'trust': {
           const [id] = exactly(rest, 1, 'certbound partner trust <partner-id> --add-ca FILE | --remove-ca FP | --crl SRC');
           let result: unknown;
+          let done: string;
           if (values['add-ca'] !== undefined) {
             result = await invoke('addAnchors', { partner: id!, ca_pem: await pemArgument(values['add-ca'], 'CA certificate'), ...(values.crl === undefined ? {} : { crl: values.crl }) });
+            done = 'added';
           } else if (values['remove-ca'] !== undefined) {
             result = await invoke('removeAnchor', { partner: id!, fingerprint: values['remove-ca'] });
+            done = 'removed';
           } else {
             result = await invoke('setAnchorCrl', { partner: id!, crl: values.crl === 'none' ? null : values.crl!, ...(values['ca-fingerprint'] === undefined ? {} : { fingerprint: values['ca-fingerprint'] }) });
+            done = values.crl === 'none' ? 'no longer checked against a CRL' : 'checked against its CRL';
           }
-          show(io, json, result, () => `Trust anchors of '${id}' updated.\n${JSON.stringify(result, null, 2)}`);
+          const p = (await invoke('showPartner', { partner: id! })) as PartnerView;
+          show(io, json, result, () => {
+            const changed = (Array.isArray(result) ? result : [result]) as Anchor[];
+            const lines = changed.map((a) => `Trust anchor ${a.fingerprint.slice(0, 16)}… of '${id}' ${done}: ${a.subject}${a.crl_source ? ` (crl ${a.crl_source})` : ''}`);
+            lines.push(describe(p));
+            // Not refused (dropping a compromised CA at once must stay possible), but never silent.
+            if (p.anchors.length === 0) lines.push(`WARNING: partner '${id}' has no trust anchor left: none of its clients can authenticate until one is added (certbound partner trust ${id} --add-ca FILE).`);
+            return lines.join('\n');
+          });
           return 0;
         }
         case 'revoke-tokens': {
@@ -108,7 +121,7 @@ export const partner: Command = {
           return 0;
         }
         default:
-          throw new UsageError(sub === undefined ? 'a subcommand is required' : `unknown subcommand '${sub}'`);
+          throw new UsageError(sub === undefined ? 'a subcommand is required' : `unknown subcommand '${sub}'${didYouMean(sub, Object.keys(ARITY))}`);
       }
     });
   },

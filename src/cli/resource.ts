@@ -1,5 +1,6 @@
 import { ADMIN_TARGET_USAGE } from './admin-target.ts';
 import { exactly, onTarget, parseAdmin, show } from './admin-command.ts';
+import { didYouMean } from './did-you-mean.ts';
 import { UsageError, type Command } from './context.ts';
 
 interface Grant { resource: string; partner: string; client: string | null; scopes: string[] }
@@ -41,9 +42,13 @@ ${ADMIN_TARGET_USAGE}`,
     });
     const [sub, ...rest] = positionals;
     const arity = sub === undefined ? undefined : ARITY[sub];
-    if (arity === undefined) throw new UsageError(sub === undefined ? 'a subcommand is required' : `unknown subcommand '${sub}'`);
+    if (arity === undefined) throw new UsageError(sub === undefined ? 'a subcommand is required' : `unknown subcommand '${sub}'${didYouMean(sub, Object.keys(ARITY))}`);
     const [uri] = exactly(rest, arity, `certbound resource ${sub}${arity ? ' <uri>' : ''}`);
     if (sub === 'add' && values.owner === undefined) throw new UsageError('--owner is required');
+    // Said here in the user's terms: the admin operation's refusal is worded for a client's registration metadata.
+    if (uri !== undefined && (!URL.canParse(uri) || uri.includes('#'))) {
+      throw new UsageError(`'${uri}' is not an API identifier: give an absolute URI without a fragment, such as https://api.example.com/orders (it becomes the aud of the API's tokens, RFC 8707)`);
+    }
     if ((sub === 'grant' || sub === 'revoke-grant') && values.partner === undefined) throw new UsageError('--partner is required');
     const opt = (name: 'client' | 'scope' | 'owner') => (values[name] === undefined ? {} : { [name]: values[name] });
     return onTarget(values, async (invoke) => {

@@ -13,7 +13,7 @@ export const START_RETRY_MS = { first: 1_000, max: 30_000 } as const;
  * its reason (password redacted), until it answers — a service started before its database, or
  * during a database restart, comes up on its own. Returns null when `stopped` settles first.
  */
-export async function openServeStore(dir: string, options: OpenStoreOptions, io: Io, stopped: Promise<void>): Promise<Store | null> {
+export async function openServeStore(dir: string, options: OpenStoreOptions, io: Io, stopped: Promise<unknown>): Promise<Store | null> {
   let wait: number = START_RETRY_MS.first;
   let stop = false;
   void stopped.then(() => (stop = true));

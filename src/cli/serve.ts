@@ -5,7 +5,7 @@ import { parseSanArgument } from '../admin/certs.ts';
 import { DEMO, seedDemo } from '../admin/demo.ts';
 import { dataDirFiles } from '../admin/files.ts';
 import { startAdminApi, type AdminApi } from '../admin/api.ts';
-import { initDataDir, TOKEN_SERVICE_TLS } from '../admin/init.ts';
+import { initDataDir, PLATFORM_CA, TOKEN_SERVICE_TLS } from '../admin/init.ts';
 import { bindIssuer, chooseIssuer } from '../admin/issuer.ts';
 import { ensureLocalAdmin } from '../admin/local-admin.ts';
 import { CertboundError } from '../core/certbound-error.ts';
@@ -56,7 +56,9 @@ function adminLine(admin: { url: string; boundAddress: string; note: string } | 
 function banner(io: Io, dir: string, issuer: string, url: string, admin: { url: string; boundAddress: string; note: string } | null, metricsUrl: string | null, demo: boolean): void {
   const files = dataDirFiles(dir);
   const adminUrl = admin?.url ?? null;
-  io.out(`certbound token service is running.
+  // One write: log lines (stderr) may not land between its parts on a terminal showing both streams.
+  const parts: string[] = [];
+  parts.push(`certbound token service is running.
   issuer       ${issuer}
   listening    ${url}
   admin API    ${adminLine(admin)}
@@ -65,25 +67,27 @@ function banner(io: Io, dir: string, issuer: string, url: string, admin: { url: 
   platform CA  ${files.caCert}
 `);
   if (admin && beyondLoopback(admin.boundAddress)) {
-    io.out(`WARNING: the admin API listens on ${admin.boundAddress}, beyond this host: only administrator certificates are
+    parts.push(`WARNING: the admin API listens on ${admin.boundAddress}, beyond this host: only administrator certificates are
          let in, but keep it behind a firewall or bind it to loopback (--admin-host 127.0.0.1).
 `);
   }
   if (demo) {
     const d = join(dir, DEMO.client);
-    io.out(`Get a certificate-bound access token for the demo client:
+    parts.push(`Get a certificate-bound access token for the demo client:
 
   curl --cert ${shellPath(join(d, 'cert.pem'))} --key ${shellPath(join(d, 'key.pem'))} --cacert ${shellPath(files.caCert)} \\
     -d grant_type=client_credentials -d client_id=${DEMO.client} ${issuer.replace(/\/$/, '')}/token
 `);
   } else {
     const how = adminUrl === null ? 'after stopping the service: it runs without its admin API' : 'changes go through the admin API and are live at once';
-    io.out(`Register a partner and a client (in another terminal; ${how}):
+    parts.push(`Register a partner and a client (in another terminal; ${how}):
   certbound partner add acme
-  certbound client add acme-server --partner acme --scope "orders:read" --resource https://api.example/ --issue-cert ./acme-server
+  certbound resource add https://api.acme.example/orders --owner acme --scope "orders:read"
+  certbound client add acme-orders --partner acme --scope "orders:read" --resource https://api.acme.example/orders --issue-cert ./acme-orders
 `);
   }
-  io.out('Stop with Ctrl-C.');
+  parts.push('Stop with Ctrl-C.');
+  io.out(parts.join('\n'));
 }
 
 /**
@@ -137,9 +141,10 @@ Runs the token service on the data directory (initialising it first if needed).
                           (default 10s, at most 5m) before their connections are cut
   --seed-demo             on an empty data directory, create partner 'demo' and client
                           'demo-client' with its key and certificate in <dir>/demo-client/
-While it runs, partner, client, resource, cert and admin commands on the same data directory go
-through its admin API (with <dir>/admin/cert.pem, an administrator certificate it creates), so
-every change is live at once; other commands that change the directory refuse.
+While it runs, partner, client, resource, cert (but not cert server <name>) and admin commands on
+the same data directory go through its admin API (with <dir>/admin/cert.pem, an administrator
+certificate it creates), so every change is live at once; other commands that change the
+directory refuse (make an API's certificate with cert server before starting, or stop serve).
 Instances on one PostgreSQL database share one issuer (stored at the first start; another
 --issuer is refused) and apply each other's changes at once (LISTEN/NOTIFY, with a 2 s poll as
 safety net). A database that cannot be reached at start is retried until it answers.
@@ -201,9 +206,9 @@ written, the database closed, exit status 0; a second signal exits at once (stat
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const release = await acquireServeLock(dir, provisional);
     // From here on, a signal stops the service cleanly, even during start-up.
-    const stopped = new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
+    const stopped = new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
     });
     let store: Store | undefined;
     let adminApi: AdminApi | undefined;
@@ -220,6 +225,9 @@ written, the database closed, exit status 0; a second signal exits at once (stat
         cert: await readFile(values['tls-cert'], 'utf8'),
         key: await readFile(values['tls-key']!, 'utf8'),
       };
+      // The first start makes keys and certificates: say so, rather than sit silent for a while.
+      const first = (await store.getAuthority(PLATFORM_CA)) === null;
+      if (first) io.out(`Initialising ${databaseUrl === undefined ? dir : 'the database'}: a platform CA, the token service's TLS certificate, a signing key…`);
       await initDataDir(store, dir, [...hostSan(new URL(issuer ?? provisional).hostname), ...(admin ? hostSan(values['admin-host'] ?? 'localhost') : [])]);
       const demo = values['seed-demo'] ? await seedDemo(store, dir) : null;
       // Asynchronous writes, not a blocking write per log line: logging stays off the request path.
@@ -307,7 +315,8 @@ written, the database closed, exit status 0; a second signal exits at once (stat
         ...(adminApi ? { adminUrl: adminApi.url } : {}),
         ...(databaseUrl === undefined ? {} : { database: redactDatabaseUrl(databaseUrl) }),
       });
-      const hasDemo = demo !== null || (await store.getClient(DEMO.client)) !== null;
+      // The demo client's curl only where it was asked for: a later serve on the directory is about the user's own clients.
+      const hasDemo = demo !== null || (values['seed-demo'] === true && (await store.getClient(DEMO.client)) !== null);
       banner(io, dir, service.issuer, service.url, adminApi ? { url: adminApi.url, boundAddress: adminApi.boundAddress, note: adminNote } : null, metrics?.url ?? null, hasDemo);
       process.on('SIGHUP', () => {
         service.reload().then(
@@ -315,17 +324,19 @@ written, the database closed, exit status 0; a second signal exits at once (stat
           (err: unknown) => logger.error({ err }, 'reload failed'),
         );
       });
-      await stopped;
+      const signal = await stopped;
+      // Ctrl-C at a terminal gets one line (the last); SIGTERM, from a supervisor, narrates the drain.
+      const interactive = signal === 'SIGINT';
       // A second signal means now: no drain, no flush (exit status 1 says so).
       const force = () => process.exit(1);
       process.on('SIGTERM', force);
       process.on('SIGINT', force);
-      logger.info({ drain_timeout_ms: drainTimeoutMs }, 'shutting down');
+      logger[interactive ? 'debug' : 'info']({ drain_timeout_ms: drainTimeoutMs, signal }, 'shutting down');
       // The admin API first: no change is accepted that the token service would not apply.
       await adminApi?.close();
       await metrics?.close();
       await service.close({
-        onStopAccepting: () => io.out(`Shutting down: no new connections; requests in flight may finish (up to ${drainTimeoutMs / 1000} s).`),
+        onStopAccepting: () => interactive || io.out(`Shutting down: no new connections; requests in flight may finish (up to ${drainTimeoutMs / 1000} s).`),
         onCut: () => logger.warn({ drain_timeout_ms: drainTimeoutMs }, 'shutdown: requests still in flight at the drain deadline were cut'),
       });
       logger.flush();

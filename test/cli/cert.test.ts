@@ -78,6 +78,10 @@ describe('certbound cert server --renew', () => {
       assert.equal(listed.code, 0, listed.err);
       const list = JSON.parse(listed.out) as Expiring;
       assert.equal(list.find((c) => c.kind === 'tls')?.serial, now.serialNumber.toLowerCase(), 'through the admin API too');
+      // cert server <name> is the one cert command not routed through the admin API: its refusal gives the order of steps.
+      const api = await cli(['cert', 'server', 'orders-api', '--san', 'dns:localhost', '--out', join(root, 'orders-api'), '--dir', data]);
+      assert.equal(api.code, 1);
+      assert.match(api.err, /certbound serve \(pid \d+, .*\) is running on .*cert server signs with the platform CA's key in the data directory and does not go through the admin API: stop serve, run it, start serve again — or make API certificates after certbound init, before the first serve\./);
       const misused = await cli(['cert', 'server', 'x', '--renew', '--dir', data]);
       assert.equal(misused.code, 2);
     } finally {

@@ -153,7 +153,7 @@ describe('configuration errors: exit status 2, naming the variable or the file a
   test('a value from the environment the command refuses says where it came from', async () => {
     const r = await run(['serve', '--dir', join(root, 'never')], { CERTBOUND_ADMIN_PORT: 'abc' });
     assert.equal(r.code, 2);
-    assert.match(r.err, /^certbound serve: --admin-port must be a whole number from 0 to 65535 \(--admin-port came from \$CERTBOUND_ADMIN_PORT\)\n\nUsage: certbound serve/);
+    assert.match(r.err, /^certbound serve: --admin-port must be a whole number from 0 to 65535 \(--admin-port came from \$CERTBOUND_ADMIN_PORT\)\nRun 'certbound serve --help' for its usage\./);
     const file = await configFile('bad-port.json', { serve: { port: 70000 } });
     const fromFile = await run(['serve', '--config', file]);
     assert.equal(fromFile.code, 2);

@@ -127,11 +127,44 @@ describe('certbound serve --seed-demo', () => {
   });
 });
 
+describe('certbound serve at a terminal', () => {
+  test('the first serve says it is initialising, prints the banner in one piece, and Ctrl-C (SIGINT) prints one line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'certbound-cli-first-'));
+    try {
+      const s = startCertbound(['serve', '--port', '0', '--admin-port', '0'], { cwd: dir });
+      await s.waitFor(BANNER_END);
+      assert.match(s.stdout(), /^Initialising .*\.certbound: a platform CA, the token service's TLS certificate, a signing key…\ncertbound token service is running\./);
+      const before = s.stdout();
+      assert.equal(await s.stop('SIGINT'), 0, s.stderr());
+      assert.equal(s.stdout().slice(before.length), 'Stopped: the audit log is written and the database closed.\n');
+      assert.doesNotMatch(s.stderr(), /shutting down/, 'no log line either');
+      // A later start has nothing to initialise, and without --seed-demo no demo curl.
+      const again = startCertbound(['serve', '--port', '0', '--admin-port', '0'], { cwd: dir });
+      await again.waitFor(BANNER_END);
+      assert.match(again.stdout(), /^certbound token service is running\./);
+      assert.equal(await again.stop('SIGINT'), 0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a serve without --seed-demo on a directory holding the demo client does not print its curl', async () => {
+    const s = startCertbound(['serve', '--port', String(await freePort()), '--admin-port', '0'], { cwd: home });
+    try {
+      await s.waitFor(BANNER_END);
+      assert.doesNotMatch(s.stdout(), /demo-client/);
+      assert.match(s.stdout(), /Register a partner and a client/);
+    } finally {
+      assert.equal(await s.stop('SIGINT'), 0);
+    }
+  });
+});
+
 describe('certbound serve options', () => {
   test('RFC 8414 §2: --issuer https://127.0.0.1:PORT is exactly the issuer of the metadata and the tokens', async () => {
     const p = await freePort();
     const issuer = `https://127.0.0.1:${p}`;
-    const s = startCertbound(['serve', '--port', String(p), '--issuer', issuer], { cwd: home });
+    const s = startCertbound(['serve', '--seed-demo', '--port', String(p), '--issuer', issuer], { cwd: home });
     try {
       await s.waitFor(BANNER_END);
       assert.match(s.stdout(), new RegExp(`^  issuer +${issuer.replaceAll('.', '\\.')}$`, 'm'));

@@ -95,13 +95,24 @@ describe('certbound token', () => {
     assert.ok(!hasStackTrace(stderr), stderr);
   });
 
-  test('a token service that is not there: exit 1 with temporarily_unavailable, no stack trace', async () => {
+  test('a token service that is not there: exit 1 with temporarily_unavailable and the cause (ECONNREFUSED), no stack trace', async () => {
     const port = await freePort();
     const args = as().map((v) => (v === h.issuer ? `https://localhost:${port}` : v));
     const { code, stderr } = await run(['token', ...args]);
     assert.equal(code, 1);
-    assert.match(stderr, /\(temporarily_unavailable\)/);
+    assert.match(stderr, /\(temporarily_unavailable\) — ECONNREFUSED: nothing listens there/);
     assert.ok(!hasStackTrace(stderr), stderr);
+  });
+
+  test('a key that is not the certificate\'s, and a --ca that did not issue the service\'s certificate, each name their cause', async () => {
+    const other = await credentials('globex-g');
+    const wrongKey = await run(['token', ...as().map((v) => (v === a.files.key ? other.files.key : v))]);
+    assert.equal(wrongKey.code, 1);
+    assert.match(wrongKey.stderr, /ERR_OSSL_X509_KEY_VALUES_MISMATCH: the key does not belong to the certificate \(--key and --cert do not match\)/);
+    const wrongCa = await run(['token', ...as().map((v) => (v === a.files.ca ? other.files.cert : v))]);
+    assert.equal(wrongCa.code, 1);
+    assert.match(wrongCa.stderr, /the server's certificate is (not from the CA given|self-signed and not the CA given) \(--ca\)/);
+    for (const r of [wrongKey, wrongCa]) assert.ok(!hasStackTrace(r.stderr), r.stderr);
   });
 
   test('a certificate file that does not exist: exit 1 naming the file, no stack trace', async () => {
@@ -113,7 +124,7 @@ describe('certbound token', () => {
     assert.ok(!hasStackTrace(stderr), stderr);
   });
 
-  test('usage errors exit 2 with the usage: missing --cert, --key, --ca or --client-id, or an extra argument', async () => {
+  test('usage errors exit 2 pointing to --help: missing --cert, --key, --ca or --client-id, or an extra argument', async () => {
     for (const name of ['--cert', '--key', '--ca', '--client-id']) {
       const args = as();
       args.splice(args.indexOf(name), 2);
@@ -121,7 +132,7 @@ describe('certbound token', () => {
       assert.equal(code, 2, name);
       assert.equal(stdout, '');
       assert.match(stderr, new RegExp(`${name} is required`));
-      assert.match(stderr, /Usage: certbound token/);
+      assert.match(stderr, /Run 'certbound token --help' for its usage\./);
     }
     const extra = await run(['token', 'surplus', ...as()]);
     assert.equal(extra.code, 2);
@@ -140,8 +151,11 @@ describe('certbound call', () => {
     assert.deepEqual(rest, ['']);
   });
 
-  test('-d sends a JSON body with POST, -X picks the method, -H adds headers', async () => {
-    const posted = await run(['call', `${api.url}/orders`, ...as(['-d', '{"sku":"a-1"}', '-H', 'X-Trace: t-1'])]);
+  test('-d sends a form body with POST, as curl -d does; -H content-type makes it JSON; -X picks the method, -H adds headers', async () => {
+    const form = await run(['call', `${api.url}/orders`, ...as(['-d', 'sku=a-1'])]);
+    assert.equal(form.code, 0, form.stderr);
+    assert.deepEqual(JSON.parse(form.stdout.split('\n')[1]!), { client: 'acme-a', method: 'POST', type: 'application/x-www-form-urlencoded', body: 'sku=a-1', trace: null });
+    const posted = await run(['call', `${api.url}/orders`, ...as(['-d', '{"sku":"a-1"}', '-H', 'content-type: application/json', '-H', 'X-Trace: t-1'])]);
     assert.equal(posted.code, 0, posted.stderr);
     const [status, body] = posted.stdout.split('\n');
     assert.equal(status, '200 OK');
