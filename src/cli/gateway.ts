@@ -89,7 +89,7 @@ See docs/gateway.md.
   --client-ca F           CA certificates whose names clients are offered when asked for theirs
   --listen HOST:PORT      where the gateway listens (default 127.0.0.1:9443)
   --route "M PATH=SCOPES" METHOD[,METHOD…] or *, an exact path or a prefix ending in *, and the
-                          scopes a token needs (none: any valid token); first match wins; repeatable
+                          scopes a token needs (none: every valid token passes); first match wins; repeatable
   --default deny          what a request no route matches gets: deny (403, the default), or
                           authenticated (any valid bound token)
   --certificate-source S  tls (default: this connection's certificate) or the header format of a

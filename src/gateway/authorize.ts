@@ -14,7 +14,7 @@ import { matchRoute, type Route } from './routes.ts';
 /** What to do with requests: the routes, and the answer for a request none of them matches. */
 export interface Policy {
   readonly routes: readonly Route[];
-  /** `deny` (default): 403 for an unmatched request; `authenticated`: any valid bound token. */
+  /** `deny` (default): 403 for an unmatched request; `authenticated`: every valid bound token passes. */
   readonly fallback: 'deny' | 'authenticated';
 }
 
