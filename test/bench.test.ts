@@ -35,8 +35,10 @@ test('npm run bench: every server answers both loads with a valid bound token, a
   try {
     const json = join(dir, 'latest.json');
     const script = fileURLToPath(new URL('../bench/compare.ts', import.meta.url));
-    // A moment each, few connections, no warm-up: start-up (the CLI, five servers) is most of the run.
-    const env = { BENCH_SECONDS: '0.25', BENCH_ROUNDS: '1', BENCH_TOKEN_POOL: '40', BENCH_WARMUP: '0', BENCH_CONNECTIONS: '4', BENCH_NEW_CONNECTIONS: '4' };
+    // A second each, few connections, a short warm-up: enough for every server's first answers to
+    // land inside the window even when the test runner loads both cores (a cold oidc-provider
+    // could take longer than a quarter of a second to answer its first keep-alive requests).
+    const env = { BENCH_SECONDS: '1', BENCH_ROUNDS: '1', BENCH_TOKEN_POOL: '40', BENCH_WARMUP: '0.5', BENCH_CONNECTIONS: '4', BENCH_NEW_CONNECTIONS: '4' };
     const res = await run('env', [...Object.entries(env).map(([k, v]) => `${k}=${v}`), process.execPath, script, '--json', json], { timeoutMs: 110_000 });
     assert.equal(res.code, 0, `bench exited ${res.code ?? res.signal}:\n${res.stdout}\n${res.stderr}`);
     const r = JSON.parse(await readFile(json, 'utf8')) as BenchResult;

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const execFileAsync = promisify(execFile);
 /** Debian keeps runuser in /usr/sbin, which a non-login root shell may not have on its PATH. */
@@ -59,6 +60,23 @@ async function findBinaries(): Promise<string | null> {
 }
 
 /** Opens an admin connection and returns the create/drop half of a TestPostgres. */
+/**
+ * DROP DATABASE … WITH (FORCE), retried a few times: a connection still authenticating to the
+ * database (a client of a test reconnecting as it stops) has no role yet, and PostgreSQL refuses
+ * to terminate it (42501) until it has one; a moment later it can.
+ */
+async function dropDatabase(admin: pg.Client, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== '42501' || attempt === 5) throw err;
+      await sleep(200);
+    }
+  }
+}
+
 async function databases(adminUrl: string): Promise<{ create(): Promise<string>; dropAll(): Promise<void> }> {
   const admin = new pg.Client({ connectionString: adminUrl, application_name: 'certbound-tests' });
   // A test may stop the server under it (helpers below): unheard, the 'error' would crash the run.
@@ -77,7 +95,7 @@ async function databases(adminUrl: string): Promise<{ create(): Promise<string>;
     async dropAll() {
       try {
         // FORCE: a pool a failed test left open must not keep its database alive.
-        for (const name of created.splice(0)) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        for (const name of created.splice(0)) await dropDatabase(admin, name);
       } finally {
         await admin.end();
       }
