@@ -12,6 +12,7 @@ import {
   setClientSubject,
   showClient,
 } from './client-lifecycle.ts';
+import { caBundle } from './ca-bundle.ts';
 import { registerClient } from './clients.ts';
 import { parseTimestamp } from '../core/timestamp.ts';
 import { InvalidAdminInput, opt, optStr, str, strList, type JsonSchema, type Operation } from './operation.ts';
@@ -50,6 +51,11 @@ export const OPERATIONS: readonly Operation[] = [
     summary: 'Add a partner: with an issuing CA certbound creates, or with its own CA certificates (ca_pem) imported',
     input: object({ partner: id, ca_pem: pem, crl: string }, ['partner']),
     run: (ctx, i) => addPartner(ctx.store, str(i, 'partner'), { ...(optStr(i, 'ca_pem') === undefined ? {} : { caPem: optStr(i, 'ca_pem')! }), crlSource: optStr(i, 'crl') ?? null }),
+  },
+  {
+    id: 'caBundle', method: 'GET', path: '/v1/ca-bundle', changes: false,
+    summary: 'The CA certificates a TLS proxy in front of an API must trust: the platform root and enabled partners\' imported anchors (PEM, and each described)',
+    run: (ctx) => caBundle(ctx.store),
   },
   {
     id: 'showPartner', method: 'GET', path: '/v1/partners/{partner}', summary: 'Show a partner', changes: false,

@@ -28,11 +28,15 @@ const USAGE = `Usage: certbound partner <subcommand> [options] [--dir D] [--json
                                      absolute path of a regular file, refreshed periodically; when
                                      a configured CRL cannot be had, its certificates are refused)
   revoke-tokens <id>                 revoke every live access token of the partner's clients
+  ca-bundle                          print the CA certificates a TLS proxy in front of an API must
+                                     trust (nginx ssl_client_certificate, HAProxy ca-file): the
+                                     platform root and enabled partners' imported anchors, as PEM
+                                     (with --json, described); see docs/proxies.md
 
 Partner ids are 1-63 lowercase letters, digits, '.', '_' or '-'.
 ${ADMIN_TARGET_USAGE}`;
 
-const ARITY: Readonly<Record<string, number>> = { add: 1, list: 0, show: 1, disable: 1, enable: 1, delete: 1, trust: 1, 'revoke-tokens': 1 };
+const ARITY: Readonly<Record<string, number>> = { add: 1, list: 0, show: 1, disable: 1, enable: 1, delete: 1, trust: 1, 'revoke-tokens': 1, 'ca-bundle': 0 };
 
 /** `certbound partner …`. */
 export const partner: Command = {
@@ -68,6 +72,11 @@ export const partner: Command = {
           exactly(rest, 0, 'certbound partner list');
           const list = (await invoke('listPartners')) as PartnerView[];
           show(io, json, list, () => (list.length === 0 ? 'No partners.' : list.map((p) => `${p.id}\t${p.status}\t${p.anchors.length} anchor(s)\t${p.clients.length} client(s)`).join('\n')));
+          return 0;
+        }
+        case 'ca-bundle': {
+          const bundle = (await invoke('caBundle')) as { pem: string };
+          show(io, json, bundle, () => bundle.pem.trimEnd());
           return 0;
         }
         case 'show': {
