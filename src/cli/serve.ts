@@ -1,19 +1,16 @@
 import { mkdir, readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
 import { pino } from 'pino';
-import { parseSanArgument } from '../admin/certs.ts';
 import { DEMO, seedDemo } from '../admin/demo.ts';
-import { dataDirFiles } from '../admin/files.ts';
 import { startAdminApi, type AdminApi } from '../admin/api.ts';
 import { initDataDir, PLATFORM_CA, TOKEN_SERVICE_TLS } from '../admin/init.ts';
 import { bindIssuer, chooseIssuer } from '../admin/issuer.ts';
 import { ensureLocalAdmin } from '../admin/local-admin.ts';
 import { CertboundError } from '../core/certbound-error.ts';
 import { pkcs8ToPem } from '../pki/keys.ts';
-import type { SubjectAltName } from '../pki/issue.ts';
 import { assertIssuer } from '../server/metadata.ts';
 import { startMetricsListener, type MetricsListener } from '../server/metrics-listener.ts';
 import { startTokenService } from '../server/service.ts';
+import { banner, hostSan } from './serve-banner.ts';
 import { startClusterService } from './serve-cluster.ts';
 import { acquireServeLock, updateServeLock } from '../storage/lock.ts';
 import { redactDatabaseUrl } from '../storage/open.ts';
@@ -22,73 +19,6 @@ import { integerOption, parse, UsageError, useDataDir, type Command, type Io } f
 import { parseAuditRetention } from './retention.ts';
 import { openServeStore } from './serve-store.ts';
 import { onServiceCertificateRenewed, parseOpsOptions } from './serve-ops.ts';
-
-/** The SAN the TLS certificate needs so that clients reach `hostname` (the issuer's, the admin API's). */
-function hostSan(hostname: string): SubjectAltName[] {
-  const host = hostname.replace(/^\[|\]$/g, '');
-  // localhost is always covered; an address that binds every interface is no name to reach.
-  if (host === 'localhost' || host === '0.0.0.0' || host === '::') return [];
-  try {
-    return [parseSanArgument(`ip:${host}`)];
-  } catch {
-    return [parseSanArgument(`dns:${host}`)];
-  }
-}
-
-function shellPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  const shown = rel.startsWith('..') ? path : rel;
-  return /^[\w./-]+$/.test(shown) ? shown : `'${shown.replaceAll("'", "'\\''")}'`;
-}
-
-/** Whether a bound address is reachable from other hosts (anything but loopback). */
-function beyondLoopback(address: string): boolean {
-  return !(address === '::1' || address.startsWith('127.') || address === 'localhost' || address.startsWith('::ffff:127.'));
-}
-
-/** How the banner shows the admin API: where this host reaches it, and where it is really bound when that differs. */
-function adminLine(admin: { url: string; boundAddress: string; note: string } | null): string {
-  if (admin === null) return 'off (--no-admin)';
-  const host = new URL(admin.url).hostname.replace(/^\[|\]$/g, '');
-  return host === admin.boundAddress ? `${admin.url}${admin.note}` : `${admin.url}${admin.note} (bound to ${admin.boundAddress})`;
-}
-
-function banner(io: Io, dir: string, issuer: string, url: string, admin: { url: string; boundAddress: string; note: string } | null, metricsUrl: string | null, demo: boolean): void {
-  const files = dataDirFiles(dir);
-  const adminUrl = admin?.url ?? null;
-  // One write: log lines (stderr) may not land between its parts on a terminal showing both streams.
-  const parts: string[] = [];
-  parts.push(`certbound token service is running.
-  issuer       ${issuer}
-  listening    ${url}
-  admin API    ${adminLine(admin)}
-  metrics      ${metricsUrl ?? 'off (--metrics-port N to serve them)'}
-  data         ${dir}
-  platform CA  ${files.caCert}
-`);
-  if (admin && beyondLoopback(admin.boundAddress)) {
-    parts.push(`WARNING: the admin API listens on ${admin.boundAddress}, beyond this host: only administrator certificates are
-         let in, but keep it behind a firewall or bind it to loopback (--admin-host 127.0.0.1).
-`);
-  }
-  if (demo) {
-    const d = join(dir, DEMO.client);
-    parts.push(`Get a certificate-bound access token for the demo client:
-
-  curl --cert ${shellPath(join(d, 'cert.pem'))} --key ${shellPath(join(d, 'key.pem'))} --cacert ${shellPath(files.caCert)} \\
-    -d grant_type=client_credentials -d client_id=${DEMO.client} ${issuer.replace(/\/$/, '')}/token
-`);
-  } else {
-    const how = adminUrl === null ? 'after stopping the service: it runs without its admin API' : 'changes go through the admin API and are live at once';
-    parts.push(`Register a partner and a client (in another terminal; ${how}):
-  certbound partner add acme
-  certbound resource add https://api.acme.example/orders --owner acme --scope "orders:read"
-  certbound client add acme-orders --partner acme --scope "orders:read" --resource https://api.acme.example/orders --issue-cert ./acme-orders
-`);
-  }
-  parts.push('Stop with Ctrl-C.');
-  io.out(parts.join('\n'));
-}
 
 /**
  * The token service's own TLS credential, as `init` stored it: the admin API serves it whatever
