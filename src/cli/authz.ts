@@ -1,7 +1,7 @@
-import { pino } from 'pino';
 import { AUTHZ_CERTIFICATE_FORMAT, startAuthz, type Authz, type AuthzOptions } from '../gateway/authz.ts';
 import type { AuthzForm } from '../gateway/original-request.ts';
-import { parse, UsageError, withoutFileValues, type Command } from './context.ts';
+import { UsageError, type Command } from './context.ts';
+import { runProxyCommand } from './proxy-command.ts';
 import { certificateSourceOf, guardOptionsOf, hostPort, identityNamesOf, partnersOf, policyOf, Settings, SHARED_OPTIONS } from './gateway-config.ts';
 
 /** The options of `certbound authz` (its --help names every one). */
@@ -74,51 +74,19 @@ only: the certificate header is believed from --trusted-proxy addresses alone. S
   --config F              a JSON object of these options by long name; the command line wins
   --log-level L           pino level of the decision log on stderr (default info)
 SIGHUP reloads the routes; SIGTERM or SIGINT stops gracefully.`,
-  async run(args, io) {
-    const { values, positionals } = parse(args, AUTHZ_OPTIONS);
-    // The file is read again on SIGHUP: what it said at start must not outrank what it says then.
-    const typed = withoutFileValues(values);
-    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    const known = Object.keys(AUTHZ_OPTIONS);
-    const settings = await Settings.load(typed, known);
-    const logger = pino({ level: settings.string('log-level') ?? 'info' }, pino.destination({ dest: 2, sync: false }));
-    let options: AuthzOptions;
-    let running: Authz;
-    try {
-      options = await authzOptions(settings, logger);
-    } catch (err) {
-      if (err instanceof TypeError) throw new UsageError(err.message);
-      throw err;
-    }
-    const stopped = new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
-    try {
-      running = await startAuthz(options);
-    } catch (err) {
-      if (err instanceof TypeError) throw new UsageError(err.message);
-      throw err;
-    }
-    io.out(`certbound authz is running.
-  listening    ${running.url} (${options.form} form)
-  routes       ${options.policy.routes.length} (unmatched: ${options.policy.fallback})
-  operations   ${running.opsUrl ?? 'off (--admin-listen HOST:PORT to serve /healthz, /readyz, /metrics)'}
-Stop with Ctrl-C; SIGHUP reloads the routes.`);
-    const onHup = () => {
-      Settings.load(typed, known).then(
-        (next) => {
-          running.reload({ policy: policyOf(next) });
-          logger.info({}, 'authz reloaded');
-        },
-        (err: unknown) => logger.error({ reason: err instanceof Error ? err.message : String(err) }, 'reload failed; the previous configuration stays'),
-      );
-    };
-    process.on('SIGHUP', onHup);
-    await stopped;
-    process.off('SIGHUP', onHup);
-    await running.close();
-    logger.flush();
-    return 0;
-  },
+  run: (args, io) =>
+    runProxyCommand<AuthzOptions, Authz>(
+      {
+        name: 'authz',
+        options: AUTHZ_OPTIONS,
+        build: authzOptions,
+        start: startAuthz,
+        describe: (_running, options) => ` (${options.form} form)
+  routes       ${options.policy.routes.length} (unmatched: ${options.policy.fallback})`,
+        reload: async (settings, running) => running.reload({ policy: policyOf(settings) }),
+        reloads: 'the routes',
+      },
+      args,
+      io,
+    ),
 };

@@ -1,7 +1,7 @@
-import { pino } from 'pino';
 import { startGateway, type Gateway, type GatewayOptions, type GatewayTls } from '../gateway/gateway.ts';
 import type { ForwardedStyle } from '../gateway/request-headers.ts';
-import { parse, UsageError, withoutFileValues, type Command } from './context.ts';
+import { UsageError, type Command } from './context.ts';
+import { runProxyCommand } from './proxy-command.ts';
 import { certificateSourceOf, guardOptionsOf, hostPort, identityNamesOf, partnersOf, policyOf, readOption, Settings, SHARED_OPTIONS } from './gateway-config.ts';
 
 /** The options of `certbound gateway` (its --help names every one). */
@@ -117,55 +117,23 @@ See docs/gateway.md.
   --log-level L           pino level of the access log on stderr (default info)
 SIGHUP reloads the TLS certificate and key, the client CAs and the routes (from the command line
 and --config) without dropping connections; SIGTERM or SIGINT stops gracefully.`,
-  async run(args, io) {
-    const { values, positionals } = parse(args, GATEWAY_OPTIONS);
-    // The file is read again on SIGHUP: what it said at start must not outrank what it says then.
-    const typed = withoutFileValues(values);
-    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    const known = Object.keys(GATEWAY_OPTIONS);
-    const settings = await Settings.load(typed, known);
-    // Asynchronous writes, not a blocking write per access-log line.
-    const logger = pino({ level: settings.string('log-level') ?? 'info' }, pino.destination({ dest: 2, sync: false }));
-    let options: GatewayOptions;
-    try {
-      options = await gatewayOptions(settings, logger);
-    } catch (err) {
-      if (err instanceof TypeError) throw new UsageError(err.message);
-      throw err;
-    }
-    const stopped = new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
-    let running: Gateway;
-    try {
-      running = await startGateway(options);
-    } catch (err) {
-      if (err instanceof TypeError) throw new UsageError(err.message);
-      throw err;
-    }
-    io.out(`certbound gateway is running.
-  listening    ${running.url}
+  run: (args, io) =>
+    runProxyCommand<GatewayOptions, Gateway>(
+      {
+        name: 'gateway',
+        options: GATEWAY_OPTIONS,
+        build: gatewayOptions,
+        start: startGateway,
+        describe: (_running, options) => `
   upstream     ${options.upstream.url}
-  routes       ${options.policy.routes.length} (unmatched: ${options.policy.fallback})
-  operations   ${running.opsUrl ?? 'off (--admin-listen HOST:PORT to serve /healthz, /readyz, /metrics)'}
-Stop with Ctrl-C; SIGHUP reloads the certificate and routes.`);
-    const reload = async () => {
-      const settings = await Settings.load(typed, known);
-      const tls = await tlsOf(settings);
-      running.reload({ policy: policyOf(settings), ...(tls ? { tls } : {}) });
-    };
-    const onHup = () => {
-      reload().then(
-        () => logger.info({}, 'gateway reloaded'),
-        (err: unknown) => logger.error({ reason: err instanceof Error ? err.message : String(err) }, 'reload failed; the previous configuration stays'),
-      );
-    };
-    process.on('SIGHUP', onHup);
-    await stopped;
-    process.off('SIGHUP', onHup);
-    await running.close();
-    logger.flush();
-    return 0;
-  },
+  routes       ${options.policy.routes.length} (unmatched: ${options.policy.fallback})`,
+        async reload(settings, running) {
+          const tls = await tlsOf(settings);
+          running.reload({ policy: policyOf(settings), ...(tls ? { tls } : {}) });
+        },
+        reloads: 'the certificate and routes',
+      },
+      args,
+      io,
+    ),
 };
