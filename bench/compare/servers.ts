@@ -1,7 +1,6 @@
 // Starts every server of the comparison on the shared fixture, one after the other (so that
 // start-up work does not overlap), and checks each before anything is timed.
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MAIN } from './cli.ts';
@@ -11,6 +10,10 @@ import { memory } from './proc.ts';
 import { startServer, type ServerProcess } from './spawn.ts';
 import type { ServerConfig } from './servers/config.ts';
 import { verifyAnswers, verifyTokenServer, type Verdict } from './verify.ts';
+import { freePort } from '../../test/helpers/ports.ts';
+
+/** A port that was free a moment ago on 127.0.0.1 (one implementation, in test/helpers/ports.ts). */
+export { freePort };
 
 const server = (name: string) => fileURLToPath(new URL(`./servers/${name}.ts`, import.meta.url));
 const READY = /READY (\d+)\n/;
@@ -26,17 +29,6 @@ export interface Running {
   readonly verified: Verdict;
 }
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** How the loader asks `port` for a token with the fixture's client certificate. */
 export function tokenTarget(fixture: Fixture, port: number): Target {

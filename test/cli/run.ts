@@ -1,8 +1,11 @@
 // Runs the certbound CLI as a user does: a child process of the repository's Node on
 // src/cli/main.ts, in a given working directory, with a controlled environment.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../helpers/ports.ts';
+
+/** A port that was free a moment ago on 127.0.0.1 (one implementation, in test/helpers/ports.ts). */
+export { freePort };
 
 /** The Node binary of the dev dependency, and the CLI entry point. */
 export const NODE = fileURLToPath(new URL('../../node_modules/.bin/node', import.meta.url));
@@ -96,17 +99,6 @@ export function startCertbound(args: readonly string[], options: CliOptions): Cl
   };
 }
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs the real `openssl` CLI in `cwd`; a non-zero exit is data. */
 export function openssl(args: readonly string[], cwd: string): Promise<CliResult> {

@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { request as httpsRequest } from 'node:https';
-import { createServer, type AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import type { Gateway } from '../../src/gateway/gateway.ts';
@@ -11,6 +10,7 @@ import { front, testGateway, tokenFor } from '../helpers/gateway.ts';
 import { send, type Response } from '../helpers/https.ts';
 import { patternByte, startUpstream, type Upstream } from '../helpers/upstream.ts';
 import { authority, credentials, startWorld, type Credentials, type Harness } from '../helpers/world.ts';
+import { freePort } from '../helpers/ports.ts';
 
 let h: Harness;
 let upstream: Upstream;
@@ -83,13 +83,6 @@ function sha256Of(total: number): string {
   return hash.digest('hex');
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('certbound gateway: bodies and upstream failures', () => {
   test('a large request body is streamed to the upstream (chunked), byte for byte', async () => {

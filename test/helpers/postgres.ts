@@ -7,12 +7,15 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { appendFile, chown, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './ports.ts';
+
+/** A port that was free a moment ago on 127.0.0.1 (one implementation, in test/helpers/ports.ts). */
+export { freePort };
 
 const execFileAsync = promisify(execFile);
 /** Debian keeps runuser in /usr/sbin, which a non-login root shell may not have on its PATH. */
@@ -32,14 +35,6 @@ export interface TestPostgres {
   stop(): Promise<void>;
 }
 
-/** A port that was free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** The directory holding initdb, pg_ctl and postgres: on the PATH, else the newest /usr/lib/postgresql/<v>/bin. */
 async function findBinaries(): Promise<string | null> {

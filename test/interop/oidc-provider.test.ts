@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { exportJWK, generateKeyPair } from 'jose';
-import Provider, { errors, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
 import { createClient, type CertboundClient } from '../../src/client/index.ts';
 import { OAuthError } from '../../src/core/errors.ts';
 import { withGuard } from '../../src/resource/adapters/node.ts';
@@ -20,6 +20,7 @@ import { createGuard, type Guard } from '../../src/resource/guard.ts';
 import { serverCredentials, startApi, type Api } from '../helpers/api.ts';
 import { jwtHeader, jwtPayload, send } from '../helpers/https.ts';
 import { API, authority, credentials, type Credentials } from '../helpers/world.ts';
+import { boundTokenProviderConfig } from '../helpers/oidc-provider.ts';
 
 /** The resource server oidc-provider issues JWT access tokens for. */
 const RESOURCE = API.acmeOrders;
@@ -67,51 +68,24 @@ before(async () => {
 
   const { privateKey } = await generateKeyPair('ES256', { extractable: true });
   const signingKey = { ...(await exportJWK(privateKey)), kid: 'oidc-provider-es256', alg: 'ES256', use: 'sig' };
-  const provider = new Provider(issuer, {
-    clients: [
-      {
-        client_id: 'acme-a',
-        token_endpoint_auth_method: 'tls_client_auth',
-        // The format is the deployer's: certificateSubjectMatches below compares RFC 4514 strings.
-        tls_client_auth_subject_dn: 'CN=acme-a,O=acme',
-        tls_client_certificate_bound_access_tokens: true,
-        grant_types: ['client_credentials'],
-        response_types: [],
-        redirect_uris: [],
-        // Its default, RS256, needs an RSA key; this provider holds one ES256 key only.
-        id_token_signed_response_alg: 'ES256',
+  const provider = new Provider(
+    issuer,
+    boundTokenProviderConfig({
+      clientId: 'acme-a',
+      // The format is the deployer's: subjectOf below gives RFC 4514 strings.
+      subjectDn: 'CN=acme-a,O=acme',
+      resource: RESOURCE,
+      scope: 'orders:read orders:write',
+      signingKey,
+      cookieKey: 'interop-test-cookie-key',
+      tokenTtl: 300,
+      getCertificate: peerCertificate,
+      subjectOf: (ctx) => {
+        const pem = peerCertificate(ctx);
+        return pem === undefined ? undefined : rfc4514Subject(pem);
       },
-    ],
-    // Off by default: the RFC 8705 methods must be listed, besides features.mTLS.tlsClientAuth.
-    clientAuthMethods: ['tls_client_auth'],
-    jwks: { keys: [signingKey] },
-    cookies: { keys: ['interop-test-cookie-key'] },
-    ttl: { ClientCredentials: 300 },
-    features: {
-      devInteractions: { enabled: false },
-      clientCredentials: { enabled: true },
-      mTLS: {
-        enabled: true,
-        certificateBoundAccessTokens: true,
-        tlsClientAuth: true,
-        getCertificate: peerCertificate,
-        certificateAuthorized: (ctx: KoaContextWithOIDC) => (ctx.socket as TLSSocket).authorized,
-        certificateSubjectMatches: (ctx: KoaContextWithOIDC, property: string, expected: string) => {
-          const pem = peerCertificate(ctx);
-          return property === 'tls_client_auth_subject_dn' && pem !== undefined && rfc4514Subject(pem) === expected;
-        },
-      },
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: () => RESOURCE,
-        useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx: KoaContextWithOIDC, resource: string) => {
-          if (resource !== RESOURCE) throw new errors.InvalidTarget();
-          return { scope: 'orders:read orders:write', accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } };
-        },
-      },
-    },
-  });
+    }),
+  );
   handle = provider.callback();
 
   guard = createGuard({ issuer, ca: platformCa, audience: RESOURCE });

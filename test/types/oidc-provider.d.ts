@@ -1,5 +1,5 @@
 // oidc-provider ships no TypeScript declarations (and @types/oidc-provider is not a dependency):
-// the little of its API the interop test uses, typed from its source (lib/provider.js, lib/index.js).
+// the little of its API the interop test and the bench use, typed from its source (lib/provider.js, lib/index.js).
 declare module 'oidc-provider' {
   import type { IncomingMessage, ServerResponse } from 'node:http';
   import type { Socket } from 'node:net';

@@ -10,7 +10,8 @@ import { X509Certificate } from 'node:crypto';
 import { createServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { exportJWK, generateKeyPair } from 'jose';
-import Provider, { errors, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
+import { boundTokenProviderConfig } from '../../../test/helpers/oidc-provider.ts';
 import { listenAndAnnounce, readConfig, tlsOptions } from './config.ts';
 
 const config = readConfig();
@@ -56,47 +57,20 @@ const signingKey = { ...(await exportJWK(privateKey)), kid: 'oidc-provider-es256
 const server = createServer(tlsOptions(config));
 server.once('listening', () => {
   const port = (server.address() as { port: number }).port;
-  const provider = new Provider(`https://localhost:${port}`, {
-    clients: [
-      {
-        client_id: config.clientId,
-        token_endpoint_auth_method: 'tls_client_auth',
-        tls_client_auth_subject_dn: config.subjectDn,
-        tls_client_certificate_bound_access_tokens: true,
-        grant_types: ['client_credentials'],
-        response_types: [],
-        redirect_uris: [],
-        // Its default, RS256, needs an RSA key; this provider holds one ES256 key only.
-        id_token_signed_response_alg: 'ES256',
-      },
-    ],
-    clientAuthMethods: ['tls_client_auth'],
-    jwks: { keys: [signingKey] },
-    cookies: { keys: ['bench-cookie-key'] },
-    ttl: { ClientCredentials: 600 },
-    features: {
-      devInteractions: { enabled: false },
-      clientCredentials: { enabled: true },
-      mTLS: {
-        enabled: true,
-        certificateBoundAccessTokens: true,
-        tlsClientAuth: true,
-        getCertificate,
-        certificateAuthorized: (ctx: KoaContextWithOIDC) => (ctx.socket as TLSSocket).authorized,
-        certificateSubjectMatches: (ctx: KoaContextWithOIDC, property: string, expected: string) =>
-          property === 'tls_client_auth_subject_dn' && subjectOf(ctx) === expected,
-      },
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: () => config.resource,
-        useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx: KoaContextWithOIDC, resource: string) => {
-          if (resource !== config.resource) throw new errors.InvalidTarget();
-          return { scope: config.scope, accessTokenTTL: 600, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } };
-        },
-      },
-    },
-  });
+  const provider = new Provider(
+    `https://localhost:${port}`,
+    boundTokenProviderConfig({
+      clientId: config.clientId,
+      subjectDn: config.subjectDn,
+      resource: config.resource,
+      scope: config.scope,
+      signingKey,
+      cookieKey: 'bench-cookie-key',
+      tokenTtl: 600,
+      getCertificate,
+      subjectOf,
+    }),
+  );
   server.on('request', provider.callback());
 });
 listenAndAnnounce(server);
