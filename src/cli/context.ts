@@ -9,7 +9,7 @@ import type { Store } from '../storage/store.ts';
 import { CertboundError } from '../core/certbound-error.ts';
 import { KeyEncryptionKey } from '../core/key-wrap.ts';
 import { didYouMean } from './did-you-mean.ts';
-import { currentInvocation, OptionsSignal } from './invocation.ts';
+import { currentInvocation, invocationEnv, OptionsSignal } from './invocation.ts';
 import { applySources, takeNegations, type Options } from './option-sources.ts';
 
 /** A mistake in how a command was called: reported with its usage, exit status 2. */
@@ -125,7 +125,7 @@ export function withoutFileValues<V extends Readonly<Record<string, unknown>>>(v
 
 /** The data directory: `--dir`, else `$CERTBOUND_DIR`, else `./.certbound`. */
 export function dataDir(dir: string | undefined): string {
-  return resolve(dir ?? process.env['CERTBOUND_DIR'] ?? '.certbound');
+  return resolve(dir ?? invocationEnv()['CERTBOUND_DIR'] ?? '.certbound');
 }
 
 /** A data directory whose permissions were checked, and the KEK its store is opened with. */
@@ -145,7 +145,7 @@ export interface DataDirValues {
 /** The KEK a command was given: `--kek-file`, else `$CERTBOUND_KEK` (base64), else none. */
 export async function givenKek(file: string | undefined): Promise<KeyEncryptionKey | undefined> {
   if (file !== undefined) return readKekFile(file);
-  const env = process.env['CERTBOUND_KEK'];
+  const env = invocationEnv()['CERTBOUND_KEK'];
   return env === undefined || env === '' ? undefined : KeyEncryptionKey.fromBase64(env, 'CERTBOUND_KEK');
 }
 

@@ -28,6 +28,12 @@ export function currentInvocation(): RunInvocation | DescribeInvocation | undefi
   return current.getStore();
 }
 
+/** The environment the running command resolves its options against: its invocation's, else this process's. */
+export function invocationEnv(): Readonly<Record<string, string | undefined>> {
+  const invocation = current.getStore();
+  return invocation?.kind === 'run' ? invocation.env : process.env;
+}
+
 /** Runs `fn` as an invocation of a command with those option sources. */
 export function runInvocation<T>(sources: OptionSources, registry: Registry, fn: (invocation: RunInvocation) => Promise<T>): Promise<T> {
   const invocation: RunInvocation = { kind: 'run', ...sources, registry, origins: new Map() };

@@ -116,7 +116,7 @@ export async function main(argv: string[], io: Io, env: Readonly<Record<string, 
     }
     // Unexpected: say what failed without a stack trace; CERTBOUND_DEBUG=1 shows it.
     io.err(`certbound ${name}: ${err instanceof Error ? err.message : String(err)}${because}`);
-    if (process.env['CERTBOUND_DEBUG']) io.err(String(err instanceof Error ? err.stack : err));
+    if (env['CERTBOUND_DEBUG']) io.err(String(err instanceof Error ? err.stack : err));
     return 1;
   }
 }

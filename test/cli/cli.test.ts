@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openStore } from '../../src/storage/open.ts';
-import { certbound, hasStackTrace, openssl } from './run.ts';
+import { certbound, certboundProcess, hasStackTrace, openssl } from './run.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'certbound-cli-'));
 after(() => rm(root, { recursive: true, force: true }));
@@ -30,15 +30,16 @@ const COMMANDS: Record<string, readonly string[]> = {
   cert: ['server', '<name>', '--san', '--out', '--dir', '--json'],
 };
 
-// Nothing here opens a database, so the cases run side by side.
+// Nothing here opens a database, so the cases run side by side. Most run in this process through
+// main(); the first two are smoke tests of a real process: its exit status, stdout and stderr.
 describe('certbound usage', { concurrency: true }, () => {
   let dir: string;
   before(async () => {
     dir = await cwd('usage');
   });
 
-  test('without arguments it prints the usage and exits 2', async () => {
-    const r = await certbound([], { cwd: dir });
+  test('without arguments it prints the usage and exits 2 (a real process)', async () => {
+    const r = await certboundProcess([], { cwd: dir });
     assert.equal(r.code, 2);
     assert.match(r.stdout, /^Usage: certbound <command>/);
     for (const name of Object.keys(COMMANDS)) assert.match(r.stdout, new RegExp(`^  ${name} `, 'm'), name);
@@ -73,8 +74,8 @@ describe('certbound usage', { concurrency: true }, () => {
     assert.equal(existsSync(join(dir, '.certbound')), false);
   });
 
-  test('an unknown command exits 2 naming it, pointing to --help, with no stack trace', async () => {
-    const r = await certbound(['frobnicate', '--x'], { cwd: dir });
+  test('an unknown command exits 2 naming it, pointing to --help, with no stack trace (a real process)', async () => {
+    const r = await certboundProcess(['frobnicate', '--x'], { cwd: dir });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /unknown command 'frobnicate'/);
     assert.match(r.stderr, /Run 'certbound --help' for the list of commands\./);

@@ -1,5 +1,8 @@
-// Runs the certbound CLI as a user does: a child process of the repository's Node on
-// src/cli/main.ts, in a given working directory, with a controlled environment.
+// Runs the certbound CLI in a given working directory with a controlled environment: in this
+// process through `main(argv, io, env)` (a child process costs most of a second of start-up, the
+// command itself milliseconds), or as a user does, as a child process of the repository's Node on
+// src/cli/main.ts — for `serve` and other long-running commands, and for the smoke tests that check
+// what a real process prints and exits with.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../helpers/ports.ts';
@@ -35,8 +38,42 @@ export function childEnv(extra: CliOptions['env'] = {}): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Runs `certbound …args` to completion; a non-zero exit is data, not an exception. */
+/**
+ * Runs `certbound …args` to completion in this process, as `runAsProcess` would (umask 077, the
+ * working directory `cwd`); a non-zero exit is data, not an exception. Runs are queued one at a
+ * time, since the working directory and umask belong to the whole process. An error that escapes
+ * `main` is reported as a process would die of it: exit 1 with its stack on stderr (which
+ * `hasStackTrace` then finds).
+ */
 export function certbound(args: readonly string[], options: CliOptions): Promise<CliResult> {
+  const result = queue.then(() => runInProcess(args, options));
+  queue = result.catch(() => undefined);
+  return result;
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+
+async function runInProcess(args: readonly string[], options: CliOptions): Promise<CliResult> {
+  const { main } = (await import(MAIN)) as typeof import('../../src/cli/main.ts');
+  let stdout = '';
+  let stderr = '';
+  const io = { out: (text: string) => void (stdout += `${text}\n`), err: (text: string) => void (stderr += `${text}\n`) };
+  const cwd = process.cwd();
+  const umask = process.umask(0o077);
+  process.chdir(options.cwd);
+  try {
+    const code = await main([...args], io, childEnv(options.env));
+    return { code, stdout, stderr };
+  } catch (err) {
+    return { code: 1, stdout, stderr: `${stderr}${err instanceof Error ? err.stack : String(err)}\n` };
+  } finally {
+    process.chdir(cwd);
+    process.umask(umask);
+  }
+}
+
+/** Runs `certbound …args` to completion as a child process, as a user does; a non-zero exit is data. */
+export function certboundProcess(args: readonly string[], options: CliOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     execFile(NODE, [MAIN, ...args], { cwd: options.cwd, env: childEnv(options.env), timeout: 120_000 }, (err, stdout, stderr) => {
       if (err && typeof err.code !== 'number') return reject(err);
