@@ -112,7 +112,7 @@ function openFds(dir: string): { fds: number | null; fdKinds: Record<string, num
   return { fds: entries.length, fdKinds: kinds };
 }
 
-async function main(count: number): Promise<void> {
+async function main(count: number, keepAliveSeconds: number): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'certbound-soak-'));
   const store = await openStore(dir);
   let service: TokenService | undefined;
@@ -136,7 +136,7 @@ async function main(count: number): Promise<void> {
   try {
     await initDataDir(store, dir);
     const { clients, rs } = await registerWorld(store, count);
-    service = await startTokenService({ store, host: '127.0.0.1', port: 0, issuer: (port) => `https://127.0.0.1:${port}`, logger: false });
+    service = await startTokenService({ store, host: '127.0.0.1', port: 0, issuer: (port) => `https://127.0.0.1:${port}`, logger: false, limits: { keepAliveTimeoutMs: keepAliveSeconds * 1000 } });
     const root = await platformCa(store);
     const tls = await issueCertificate(
       { certPem: root.certPem, keyPkcs8: root.keyPkcs8! },
@@ -170,4 +170,4 @@ async function main(count: number): Promise<void> {
   }
 }
 
-if (process.send) await main(Number(process.argv[2] ?? 32));
+if (process.send) await main(Number(process.argv[2] ?? 32), Number(process.argv[3] ?? 30));

@@ -4,7 +4,11 @@
 // answer; the server process's file descriptors must come back to where they started.
 //
 //   node bench/soak.ts [--duration 10m] [--clients 32] [--concurrency 12] [--json summary.json]
-//                      [--max-requests 5000000] [--settle 45] [--fd-margin 16]
+//                      [--max-requests 5000000] [--settle 45] [--fd-margin 16] [--keep-alive 30]
+//
+// --keep-alive: the token service's idle keep-alive timeout in seconds (default 30, as in production).
+// The guards' connections to it close only when it expires, so the file-descriptor settle waits that
+// long; a bounded run (the test) shortens it.
 //
 // Exit code: 0 when every outcome was the expected one and file descriptors settled; 1 otherwise;
 // 2 when the run did not finish in time or the servers failed.
@@ -40,6 +44,7 @@ const { values: args } = parseArgs({
     'max-requests': { type: 'string', default: '5000000' },
     settle: { type: 'string', default: '45' },
     'fd-margin': { type: 'string', default: '16' },
+    'keep-alive': { type: 'string', default: '30' },
   },
 });
 const seconds = parseDuration(args.duration);
@@ -48,11 +53,12 @@ const concurrency = Math.max(2, positive('concurrency', args.concurrency, 64));
 const maxRequests = positive('max-requests', args['max-requests'], 100_000_000);
 const settleSeconds = positive('settle', args.settle, 300);
 const fdMargin = positive('fd-margin', args['fd-margin'], 10_000);
+const keepAliveSeconds = positive('keep-alive', args['keep-alive'], 300);
 
 /** The server process and a request/answer over its IPC channel. */
 function serverProcess(): { child: ChildProcess; ready: Promise<SoakWorld>; stats(collect: boolean, reset?: boolean): Promise<ProcessStats> } {
   // --expose-gc: the start and end figures are taken after a full collection, so they compare.
-  const child = fork(new URL('./soak-server.ts', import.meta.url), [String(clientCount)], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(new URL('./soak-server.ts', import.meta.url), [String(clientCount), String(keepAliveSeconds)], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const waiting = new Map<number, (stats: ProcessStats) => void>();
   let nextId = 0;
   const ready = new Promise<SoakWorld>((resolve, reject) => {
@@ -142,7 +148,7 @@ async function main(): Promise<number> {
   await Promise.all(allAgents.map((a) => a.close()));
 
   // Settle: the servers see the clients' connections close, and the guards' keep-alive connections
-  // to the token service time out (undici follows the 30 s keep-alive hint of the token service).
+  // to the token service time out (undici follows the token service's keep-alive hint, --keep-alive).
   // Waits for all of them to close (not merely to fall within the margin), so the figure reported is settled.
   const settleUntil = performance.now() + settleSeconds * 1000;
   while ((outsideData(await server.stats(false)) ?? 0) > (outsideData(start) ?? 0) && performance.now() < settleUntil) {
@@ -150,7 +156,8 @@ async function main(): Promise<number> {
   }
   const end = await server.stats(true);
   server.child.send({ type: 'stop' } satisfies ToServer);
-  await Promise.race([once(server.child, 'exit'), new Promise((resolve) => setTimeout(resolve, 15_000))]);
+  // The grace timer is unref'd: once the server has exited, nothing else may keep this process waiting.
+  await Promise.race([once(server.child, 'exit'), new Promise((resolve) => setTimeout(resolve, 15_000).unref())]);
   if (server.child.exitCode === null) server.child.kill('SIGKILL');
   clearTimeout(watchdog);
 
@@ -179,7 +186,7 @@ async function main(): Promise<number> {
     failures,
     startedAt: startedAt.toISOString(),
     node: process.version,
-    options: { durationSeconds: seconds, clients: world.clients.length, concurrency, legitLoops, attackLoops, maxRequests, settleSeconds, fdMargin },
+    options: { durationSeconds: seconds, clients: world.clients.length, concurrency, legitLoops, attackLoops, maxRequests, settleSeconds, fdMargin, keepAliveSeconds },
     elapsedSeconds: Math.round(elapsed * 10) / 10,
     unexercised,
     totals: { legit, attack, requestsPerSecond: Math.round((legit.requests + attack.requests) / elapsed) },
