@@ -11,6 +11,9 @@ if (refusal !== undefined) {
   process.exitCode = 1;
 } else {
   quietSqliteExperimentalWarning();
+  // Before anything else is loaded, so that every module after this one comes from the cache.
+  const { enableUserCompileCache } = await import('./compile-cache.ts');
+  enableUserCompileCache();
   const { runAsProcess } = await import('./main.ts');
   await runAsProcess();
 }

@@ -132,5 +132,6 @@ export async function runAsProcess(): Promise<void> {
   process.exitCode = await main(process.argv.slice(2), io);
 }
 
-// `node src/cli/main.ts` during development; the published binary is bin.ts (it runs on every Node engines allows).
+// `node src/cli/main.ts` runs it directly; npm scripts and the published binary go through bin.ts
+// (it checks the Node version and enables the compile cache first).
 if (import.meta.main) await runAsProcess();
