@@ -1,16 +1,14 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
-import { clientErrorHandler, type ClientErrorHook } from '../server/client-error.ts';
-import { ADMIN_API_LIMITS, httpServerLimits, listenerLimits, type ListenerLimits } from '../server/listener-limits.ts';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import type { ClientErrorHook } from '../server/client-error.ts';
+import { buildHttpsApp, secureContextOptions } from '../server/fastify-https.ts';
+import { ADMIN_API_LIMITS, listenerLimits, type ListenerLimits } from '../server/listener-limits.ts';
 import { loggableError } from '../storage/database-error.ts';
 import { createAuditLog, type AuditLog } from '../server/audit.ts';
 import type { ServiceMetrics } from '../server/metrics.ts';
-import { watchTlsFailures } from '../server/tls-failures.ts';
 import type { Store } from '../storage/store.ts';
-import { TLS_POLICY } from '../transport/tls-policy.ts';
 import { authenticateAdmin, type AdminAuthentication } from './api-auth.ts';
 import { adminErrorReply, type AdminErrorBody } from './api-errors.ts';
 import { openApiDocument } from './openapi.ts';
@@ -52,12 +50,15 @@ export interface AdminApi {
   readonly port: number;
   /** The address it is bound to, as the OS reports it (e.g. `0.0.0.0`). */
   readonly boundAddress: string;
+  /** The listener itself (its limits, its connections); built by buildHttpsApp like the token service's. */
+  readonly server: HttpsServer;
   /** Serves another certificate and key (PEM) from the next handshake on: the token service's renewed one. */
   updateTls(tls: { readonly cert: string; readonly key: string }): void;
   close(): Promise<void>;
 }
 
 const BODY_LIMIT = 256 * 1024;
+const RETRY_LATER = { 'retry-after': '5' } as const;
 const OPENAPI_PATH = '/openapi.json';
 const API_VERSION = '1.0.0';
 
@@ -121,36 +122,28 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
   const admins = new WeakMap<FastifyRequest, string>();
   const limits = listenerLimits(ADMIN_API_LIMITS, options.limits);
   const audit = options.audit ?? createAuditLog({ store, logger: options.logger ?? false });
-  const app = Fastify<HttpsServer, IncomingMessage, ServerResponse, FastifyBaseLogger>({
-    https: {
-      cert: options.tls.cert,
-      key: options.tls.key,
-      // Ask every peer for a certificate but never fail the handshake over it: administrators are
-      // pinned by thumbprint below, and a refusal is a JSON answer, not a TLS alert.
-      requestCert: true,
-      rejectUnauthorized: false,
-      ...TLS_POLICY,
-      // Slow handshakes, slow headers and idle sockets are cut in time, so they cannot hold the connection cap.
-      ...httpServerLimits(limits),
-    },
-    ...(options.logger ? { loggerInstance: options.logger } : {}),
-    logController: new LogController({ disableRequestLogging: true }),
-    frameworkErrors: (_err, _request, reply) => void (reply as FastifyReply).code(400).header('cache-control', 'no-store').send({ error: 'invalid_input', error_description: 'malformed request URL' }),
-    // Resource identifiers are URLs, percent-encoded into the path: longer than find-my-way's default allows.
-    routerOptions: { maxParamLength: 8192 },
-    // Fastify's ajv removes unknown fields and coerces types by default; refuse both instead: a typo is
-    // not silently dropped, and `"bound_tokens": null` is not read as false nor `{"partner": 4711}` as "4711".
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
-    clientErrorHandler: clientErrorHandler(options.onClientError),
+  const app = buildHttpsApp({
+    // Every peer is asked for a certificate but the handshake never fails over it: administrators
+    // are pinned by thumbprint below, and a refusal is a JSON answer, not a TLS alert.
+    tls: { cert: options.tls.cert, key: options.tls.key },
+    limits,
     bodyLimit: BODY_LIMIT,
-    requestTimeout: limits.requestTimeoutMs,
-    keepAliveTimeout: limits.keepAliveTimeoutMs,
-    return503OnClosing: true,
+    logger: options.logger,
+    tlsFailures: { listener: 'admin', counter: options.metrics?.tlsHandshakeFailures, audit, now },
+    onClientError: options.onClientError,
+    malformedError: 'invalid_input',
+    answerError: (err, request) => {
+      const answer = adminErrorReply(err);
+      // A database error is logged by its SQLSTATE only: never its SQL text, parameters or stack.
+      if (answer.log) request.log.error(answer.log, 'admin request failed');
+      else if (answer.unexpected) request.log.error({ err }, 'admin request failed');
+      // The database is away: nothing was changed, and the same request may be sent again shortly.
+      return answer.status === 503 ? { ...answer, headers: RETRY_LATER } : answer;
+    },
+    bodies: 'json',
+    // Resource identifiers are URLs, percent-encoded into the path: longer than find-my-way's default allows.
+    maxParamLength: 8192,
   });
-  app.server.maxConnections = limits.maxConnections;
-  // A connection's certificate must not change under the administrator it authenticated.
-  app.server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
-  watchTlsFailures(app.server, { listener: 'admin', counter: options.metrics?.tlsHandshakeFailures, audit, now });
 
   const refuse = (request: FastifyRequest, auth: Extract<AdminAuthentication, { ok: false }>): AdminErrorBody => {
     // Buffered and aggregated per peer and reason, never a write on the request path: an
@@ -185,17 +178,6 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
       'admin request',
     );
   });
-  app.setErrorHandler((err, request, reply) => {
-    const answer = adminErrorReply(err);
-    // A database error is logged by its SQLSTATE only: never its SQL text, parameters or stack.
-    if (answer.log) request.log.error(answer.log, 'admin request failed');
-    else if (answer.unexpected) request.log.error({ err }, 'admin request failed');
-    // The database is away: nothing was changed, and the same request may be sent again shortly.
-    if (answer.status === 503) reply.header('retry-after', '5');
-    return reply.code(answer.status).send(answer.body);
-  });
-  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not_found', error_description: 'no such endpoint' }));
-
   const document = openApiDocument(OPERATIONS, API_VERSION);
   app.get(OPENAPI_PATH, async (_request, reply) => reply.type('application/json; charset=utf-8').send(JSON.stringify(document)));
 
@@ -244,8 +226,9 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
     url: `https://${reachable(address)}:${address.port}`,
     port: address.port,
     boundAddress: address.address,
+    server: app.server,
     updateTls(tls) {
-      (app.server as HttpsServer).setSecureContext({ cert: tls.cert, key: tls.key, ...TLS_POLICY });
+      app.server.setSecureContext(secureContextOptions({ cert: tls.cert, key: tls.key }));
     },
     async close() {
       await app.close();

@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-import type { FastifyReply } from 'fastify';
 import { InvalidRequest } from '../core/errors.ts';
 import { parseForm, type FormParams } from '../core/form.ts';
 import { rawHeaderValues } from '../core/raw-headers.ts';
@@ -7,11 +6,6 @@ import { rawHeaderValues } from '../core/raw-headers.ts';
 const FORM = 'application/x-www-form-urlencoded';
 const REPEATABLE = new Set(['resource']);
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
-
-/** Marks a response as not to be stored by any cache. @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1 */
-export function noStore(reply: FastifyReply): FastifyReply {
-  return reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-}
 
 /**
  * Parses the form body of an OAuth POST, refusing other content types, query parameters and

@@ -1,12 +1,8 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer, type Server as HttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { InvalidRequest, UnsupportedGrantType } from '../core/errors.ts';
 import { single, type FormParams } from '../core/form.ts';
 import { acceptedSocket, bytesReceived, peerCertificate } from '../transport/tls.ts';
-import { TLS_POLICY } from '../transport/tls-policy.ts';
 import { loggableError } from '../storage/database-error.ts';
 import type { Store } from '../storage/store.ts';
 import { newJti, signAccessToken, type KeySet } from './access-tokens.ts';
@@ -17,16 +13,15 @@ import { clientCredentialsClaims } from './client-credentials.ts';
 import { registerCrlRoute } from './crl-route.ts';
 import { introspect } from './introspection.ts';
 import { revoke } from './revocation.ts';
-import { clientErrorHandler, type ClientErrorHook } from './client-error.ts';
-import { noStore } from './form-request.ts';
+import type { ClientErrorHook } from './client-error.ts';
+import { buildHttpsApp, type HttpsApp } from './fastify-https.ts';
 import { rawHeaderValues } from '../core/raw-headers.ts';
 import { asOAuthError, createOAuthRoutes, type OAuthAnswer, type OAuthHandler, type OAuthRequest } from './oauth-routes.ts';
 import { authorizationServerMetadata, ENDPOINTS } from './metadata.ts';
-import { httpServerLimits, listenerLimits, TOKEN_SERVICE_LIMITS, type ListenerLimits } from './listener-limits.ts';
+import { listenerLimits, TOKEN_SERVICE_LIMITS, type ListenerLimits } from './listener-limits.ts';
 import { createMetrics, type ServiceMetrics } from './metrics.ts';
 import type { Registry } from './registry.ts';
 import { readiness } from './readiness.ts';
-import { watchTlsFailures } from './tls-failures.ts';
 
 /** The mutable state the routes read on every request; replaced whole when the registry changes. */
 export interface ServiceState {
@@ -59,29 +54,24 @@ export interface AppOptions {
 }
 
 const BODY_LIMIT = 64 * 1024;
+/** Error answers are not to be stored by any cache. @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1 */
+const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' } as const;
 /** How long /readyz waits for the store: a probe answers well within a load balancer's timeout. */
 const READINESS_TIMEOUT_MS = 1_000;
 
 /**
- * Builds the token service's Fastify app on `node:https`, asking every client for a
- * certificate but never failing the handshake over it (`rejectUnauthorized: false`): a
- * missing or bad certificate is answered with an OAuth error, not a TLS alert.
+ * Builds the token service's listener with the hardening every certbound listener shares
+ * (buildHttpsApp): every client is asked for a certificate but the handshake never fails over
+ * it (`rejectUnauthorized: false`), so a missing or bad certificate is answered with an OAuth
+ * error, not a TLS alert. The OAuth endpoints answer ahead of the framework (oauth-routes).
  * @see https://www.rfc-editor.org/rfc/rfc8705#section-6.1
  */
-export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
+export function buildApp(options: AppOptions): HttpsApp {
   const { store, state } = options;
   const metrics = options.metrics ?? createMetrics();
   const limits = listenerLimits(TOKEN_SERVICE_LIMITS, options.limits);
   const now = options.now ?? (() => new Date());
   const { audit } = options;
-  const tlsOptions = {
-    ...options.https,
-    requestCert: true,
-    rejectUnauthorized: false,
-    ...TLS_POLICY,
-    // Also bounds what a slow or idle peer can hold (slowloris, idle keep-alive floods).
-    ...httpServerLimits(limits),
-  };
   const oauth = createOAuthRoutes({
     handlers: new Map<string, OAuthHandler>([
       [ENDPOINTS.token, (request) => token(request)],
@@ -96,26 +86,27 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
     issuer: () => state.issuer,
     now,
   });
-  const app = Fastify<HttpsServer, IncomingMessage, ServerResponse, FastifyBaseLogger>({
-    // The OAuth endpoints answer ahead of the framework (see oauth-routes); it serves the rest.
-    serverFactory: (handler) =>
-      createServer(tlsOptions, (req, res) => {
-        if (!oauth.handle(req, res)) handler(req, res);
-      }),
-    ...(options.logger ? { loggerInstance: options.logger } : {}),
-    // Fastify answers a malformed URL itself, in its own shape naming itself: keep every answer an OAuth error.
-    frameworkErrors: (_err, _request, reply) => noStore(reply).code(400).send(new InvalidRequest('malformed request URL').toJSON()),
-    // Fastify's own request log lines would record the query string, where a careless client may
-    // put a secret; one line per request is written below instead, with the path only.
-    logController: new LogController({ disableRequestLogging: true }),
-    // A request the HTTP parser refuses is answered in the OAuth error shape too.
-    clientErrorHandler: clientErrorHandler(options.onClientError),
+  const app = buildHttpsApp({
+    tls: options.https,
+    limits,
     bodyLimit: BODY_LIMIT,
-    requestTimeout: limits.requestTimeoutMs,
-    keepAliveTimeout: limits.keepAliveTimeoutMs,
-    return503OnClosing: true,
+    logger: options.logger,
+    tlsFailures: { listener: 'token', counter: metrics.tlsHandshakeFailures, audit, now },
+    onClientError: options.onClientError,
+    // Every answer of this listener is an OAuth error.
+    malformedError: 'invalid_request',
+    // The framework's routes are not OAuth endpoints: their failures are counted, not audited.
+    answerError: (err, request) => {
+      const failure = asOAuthError(err);
+      if (failure.status >= 500) request.log.error(loggableError(err), 'request failed');
+      metrics.errors.inc({ endpoint: request.routeOptions.url ?? 'unknown', error: failure.error });
+      return { status: failure.status, body: failure.toJSON(), headers: NO_STORE };
+    },
+    // The framework's routes are all GETs: no body is ever parsed.
+    bodies: 'opaque',
+    // The OAuth endpoints answer ahead of the framework (see oauth-routes); it serves the rest.
+    front: oauth.handle,
   });
-  app.server.maxConnections = limits.maxConnections;
 
   // Per connection, what its handshake was: the registry generation it was judged under (see
   // client-auth's stale verdicts) and how many bytes the client sent for it (its chain's size).
@@ -126,26 +117,11 @@ export function buildApp(options: AppOptions): FastifyInstance<HttpsServer> {
   const acceptedUnder = new WeakMap<object, number>();
   app.server.on('connection', (raw: object) => acceptedUnder.set(raw, state.registry.generation));
   app.server.on('secureConnection', (socket: TLSSocket) => {
-    // A connection's certificate must not change under a cached thumbprint.
-    socket.disableRenegotiation();
     const raw = acceptedSocket(socket);
     // Accept time unknown: the verdict counts as current, so a refusal stands (fail closed).
     const generation = (raw && acceptedUnder.get(raw)) ?? state.registry.generation;
     handshakes.set(socket, { generation, bytes: bytesReceived(socket) });
   });
-  watchTlsFailures(app.server, { listener: 'token', counter: metrics.tlsHandshakeFailures, audit, now });
-
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-
-  // The framework's routes are not OAuth endpoints: their failures are counted, not audited.
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    const failure = asOAuthError(err);
-    if (failure.status >= 500) request.log.error(loggableError(err), 'request failed');
-    metrics.errors.inc({ endpoint: request.routeOptions.url ?? 'unknown', error: failure.error });
-    return noStore(reply).code(failure.status).send(failure.toJSON());
-  });
-  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not_found', error_description: 'no such endpoint' }));
 
   const authenticate = (request: OAuthRequest, params: FormParams): AuthenticatedClient => {
     // Node keeps only the first of repeated Authorization headers; refuse the ambiguity instead (RFC 6749 §2.3).

@@ -12,8 +12,8 @@ import { createAuditLog, type AuditLog } from './audit.ts';
 import { startAuditRetention } from './audit-retention.ts';
 import { startRevocationPurge } from './revocation-purge.ts';
 import { createCrlCache } from './crl-cache.ts';
-import { TLS_POLICY } from '../transport/tls-policy.ts';
 import type { ClientErrorHook } from './client-error.ts';
+import { secureContextOptions } from './fastify-https.ts';
 import { buildApp, type ServiceState } from './http.ts';
 import type { ListenerLimits } from './listener-limits.ts';
 import { assertIssuer } from './metadata.ts';
@@ -235,7 +235,7 @@ export async function startTokenService(options: TokenServiceOptions): Promise<T
     // shutdown behind it); sync never rejects, and the anchor fails closed until its CRL is read.
     crlsFetched = Promise.all([crlsFetched, crls.sync([...registry.anchors.values()].flat())]).then(() => {});
     // Handshakes from now on ask for and validate against the new CA set; open connections stay.
-    server.setSecureContext({ ...https, ca: [...listenerCas(registry)], ...TLS_POLICY });
+    server.setSecureContext(secureContextOptions({ ...https, ca: [...listenerCas(registry)] }));
     state.registry = registry;
     state.keys = keys;
     if (renewed) {
