@@ -1,0 +1,31 @@
+// The one bounded poll of the test suite, for waits on another party that offers nothing to
+// await (another process, another instance's timer, a database notification). Where the code
+// under test takes a clock, or its timers can be mocked, tests advance time instead.
+import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
+
+// Captured at load: a test that enables `mock.timers` (setTimeout, Date) must not freeze the
+// poll itself, nor its deadline.
+const realSetTimeout = globalThis.setTimeout;
+const monotonicNow = () => performance.now();
+
+/** Options of `until`. */
+export interface UntilOptions {
+  /** The generous deadline (ms): nothing here asserts timing, it only bounds a hang. */
+  readonly timeoutMs?: number;
+  /** The pause between two checks (ms). */
+  readonly intervalMs?: number;
+}
+
+/**
+ * Checks `check` until it holds, pausing `intervalMs` between checks; fails the test, naming
+ * `what`, once `timeoutMs` have passed. Uses the real timers even while `mock.timers` is on.
+ */
+export async function until(what: string, check: () => boolean | Promise<boolean>, options: UntilOptions = {}): Promise<void> {
+  const { timeoutMs = 15_000, intervalMs = 20 } = options;
+  const end = monotonicNow() + timeoutMs;
+  while (!(await check())) {
+    if (monotonicNow() > end) assert.fail(`not within ${timeoutMs} ms: ${what}`);
+    await new Promise((resolve) => realSetTimeout(resolve, intervalMs));
+  }
+}
