@@ -1,7 +1,7 @@
 // A pino logger writing into memory, for tests that scan what was logged.
-import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino, type Level, type Logger } from 'pino';
+import { within } from './until.ts';
 
 /** A pino logger writing into memory, and what it wrote. */
 export interface CapturedLogger {
@@ -32,22 +32,17 @@ export function capturedLogger(level: Level = 'info'): CapturedLogger {
     logger: pino({ level }, stream),
     text,
     lines: () => text().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
-    whenLogged(what, check, timeoutMs = 10_000) {
-      return new Promise((resolve, reject) => {
-        const listener = () => {
-          const found = check(text());
-          if (found === undefined) return;
-          listeners.delete(listener);
-          clearTimeout(timer);
-          resolve(found);
+    whenLogged<T>(what: string, check: (text: string) => T | undefined, timeoutMs = 10_000): Promise<T> {
+      let listener: () => void = () => {};
+      const found = new Promise<T>((resolve) => {
+        listener = () => {
+          const result = check(text());
+          if (result !== undefined) resolve(result);
         };
-        const timer = setTimeout(() => {
-          listeners.delete(listener);
-          reject(new assert.AssertionError({ message: `not logged within ${timeoutMs} ms: ${what}\n${text().slice(-2_000)}` }));
-        }, timeoutMs);
         listeners.add(listener);
         listener();
       });
+      return within(what, found, timeoutMs).finally(() => listeners.delete(listener));
     },
   };
 }

@@ -1,4 +1,4 @@
-// The one bounded poll of the test suite, for waits on another party that offers nothing to
+// The one bounded poll of the test suite (and a bound for awaited events), for waits on another party that offers nothing to
 // await (another process, another instance's timer, a database notification). Where the code
 // under test takes a clock, or its timers can be mocked, tests advance time instead.
 import assert from 'node:assert/strict';
@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 // Captured at load: a test that enables `mock.timers` (setTimeout, Date) must not freeze the
 // poll itself, nor its deadline.
 const realSetTimeout = globalThis.setTimeout;
+const realClearTimeout = globalThis.clearTimeout;
 const monotonicNow = () => performance.now();
 
 /** Options of `until`. */
@@ -27,5 +28,21 @@ export async function until(what: string, check: () => boolean | Promise<boolean
   while (!(await check())) {
     if (monotonicNow() > end) assert.fail(`not within ${timeoutMs} ms: ${what}`);
     await new Promise((resolve) => realSetTimeout(resolve, intervalMs));
+  }
+}
+
+/**
+ * Waits for `event` (a promise an event resolves); fails the test, naming `what`, if it has not
+ * come after `timeoutMs`, so that an event that never comes fails instead of hanging the run.
+ */
+export async function within<T>(what: string, event: Promise<T>, timeoutMs = 15_000): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = realSetTimeout(() => reject(new assert.AssertionError({ message: `not within ${timeoutMs} ms: ${what}` })), timeoutMs);
+  });
+  try {
+    return await Promise.race([event, late]);
+  } finally {
+    realClearTimeout(timer);
   }
 }
