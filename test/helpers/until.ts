@@ -1,6 +1,7 @@
-// The one bounded poll of the test suite (and a bound for awaited events), for waits on another party that offers nothing to
-// await (another process, another instance's timer, a database notification). Where the code
-// under test takes a clock, or its timers can be mocked, tests advance time instead.
+// The one bounded poll of the test suite, for waits on another party that offers nothing to
+// await (another process, another instance's timer, a server's own bookkeeping), and the bound
+// for events that are awaited. Where the code under test takes a clock, or its timers can be
+// mocked, tests advance time instead of waiting for it.
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 

@@ -245,9 +245,6 @@ describe('refreshing', () => {
       get ms() {
         return clock;
       },
-      set ms(value: number) {
-        clock = value;
-      },
       advance(ms: number): number {
         reads = 0;
         clock += ms;
