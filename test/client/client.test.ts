@@ -9,7 +9,6 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { registerClient } from '../../src/admin/clients.ts';
 import { createClient, type CertboundClient, type ClientOptions } from '../../src/client/index.ts';
@@ -120,7 +119,9 @@ describe('token cache', () => {
     assert.equal(jwtPayload((await defaults.getToken({ scope: 'orders:read' })).accessToken)['scope'], 'orders:read');
   });
 
-  test('a token is renewed ahead of its expiry: a 6 s token is replaced after its renewal point while it is still valid', async () => {
+  test('a token is renewed ahead of its expiry: a 6 s token is replaced after its renewal point while it is still valid', async (t) => {
+    // One clock (Date) for the client, the token service and this test: moved to the renewal point, not waited for.
+    t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
     const dir = await tempDir();
     await registerClient(h.store, { id: 'acme-short', partnerId: 'acme', scope: 'orders:read', resources: [API.acmeOrders], tokenTtl: 6, issueCertTo: dir });
     await h.service.reload();
@@ -132,7 +133,10 @@ describe('token cache', () => {
     // renewalTime keeps a margin of at least 5 s: the token is renewed while it has seconds left.
     assert.ok(exp * 1000 - first.renewAt >= 4000, 'the renewal point is well ahead of expiry');
     assert.equal((await c.getToken()).accessToken, first.accessToken, 'before the renewal point the cached token is used');
-    await sleep(Math.max(0, first.renewAt - Date.now()) + 50);
+    t.mock.timers.tick(first.renewAt - Date.now() - 1);
+    assert.equal((await c.getToken()).accessToken, first.accessToken, 'up to the renewal point the cached token is used');
+    assert.equal(await issued(), start + 1);
+    t.mock.timers.tick(1);
     const second = await c.getToken();
     assert.notEqual(second.accessToken, first.accessToken);
     assert.equal(await issued(), start + 2);
@@ -243,7 +247,9 @@ describe('retry on 401 invalid_token (RFC 6750 §3.1, RFC 8705 §6.3)', () => {
 });
 
 describe('certificate rotation (RFC 8705 §6.3, checklist 53)', () => {
-  test('new certificate files on disk are used without a restart: a new token bound to the new certificate, accepted by the API', async () => {
+  test('new certificate files on disk are used without a restart: a new token bound to the new certificate, accepted by the API', async (t) => {
+    // The files are checked at most once a second by the client's clock (Date): advanced here, not waited for.
+    t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
     const dir = await tempDir();
     const files = { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem'), ca: join(dir, 'ca.pem') };
     await Promise.all([copyFile(a.files.cert, files.cert), copyFile(a.files.key, files.key), copyFile(a.files.ca, files.ca)]);
@@ -256,7 +262,7 @@ describe('certificate rotation (RFC 8705 §6.3, checklist 53)', () => {
     const renewed = await issueCertificate(await authority('acme'), { subject: 'CN=acme-a,O=acme', usage: 'client' });
     await writeFile(files.cert, renewed.certPem);
     await writeFile(files.key, pkcs8ToPem(renewed.keyPkcs8!));
-    await sleep(1100); // the files are checked at most once a second
+    t.mock.timers.tick(1_000);
 
     const fresh = await c.getToken();
     assert.notEqual(fresh.accessToken, old.accessToken);

@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { identityLoader } from '../../src/client/identity.ts';
 import { credentials, type Credentials } from '../helpers/world.ts';
@@ -26,7 +25,9 @@ test('PEM text is used as it is, and concurrent first calls share one load that 
   assert.deepEqual(results[0]?.identity, { cert: a.cert, key: a.key, ca: a.ca });
 });
 
-test('files are read, and re-read after they change on disk: exactly one of the concurrent callers hears of the change', async () => {
+test('files are read, and re-read after they change on disk, checked at most once a second: exactly one of the concurrent callers hears of the change', async (t) => {
+  // The once-a-second rule is the loader's clock (Date): advanced here, not waited for.
+  t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
   const files = { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem'), ca: join(dir, 'ca.pem') };
   await Promise.all([writeFile(files.cert, a.cert), writeFile(files.key, a.key), writeFile(files.ca, a.ca)]);
   const loader = identityLoader(files);
@@ -36,7 +37,9 @@ test('files are read, and re-read after they change on disk: exactly one of the 
 
   await Promise.all([writeFile(files.cert, g.cert), writeFile(files.key, g.key)]);
   assert.equal((await loader.current()).identity.cert, a.cert, 'files are checked at most once a second');
-  await sleep(1100);
+  t.mock.timers.tick(999);
+  assert.equal((await loader.current()).identity.cert, a.cert, 'still within the second');
+  t.mock.timers.tick(1);
   const next = await Promise.all(Array.from({ length: 10 }, () => loader.current()));
   assert.equal(next.filter((r) => r.changed).length, 1);
   // Callers that came while the files were being checked went on with the previous identity, whole.
@@ -44,6 +47,6 @@ test('files are read, and re-read after they change on disk: exactly one of the 
   for (const r of next) assert.equal(r.identity.key, r.identity.cert === g.cert ? g.key : a.key);
   const now = await loader.current();
   assert.deepEqual(now, { identity: { cert: g.cert, key: g.key, ca: a.ca }, changed: false });
-  await sleep(1100);
+  t.mock.timers.tick(1_000);
   assert.equal((await loader.current()).changed, false, 'unchanged files are not a change');
 });

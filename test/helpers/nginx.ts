@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './ports.ts';
+import { until } from './until.ts';
 
 /** A port that was free a moment ago on 127.0.0.1 (one implementation, in test/helpers/ports.ts). */
 export { freePort };
@@ -93,13 +94,15 @@ export async function startNginx(files: Readonly<Record<string, string>>, conf: 
     await rm(dir, { recursive: true, force: true });
     throw new Error(`could not start ${NGINX}: ${spawned.message} (install the nginx package)`);
   }
-  for (let i = 0; !(await accepts(port)); i++) {
-    if (exited || i === 200) {
-      const log = await readFile(join(dir, 'error.log'), 'utf8').catch(() => '');
-      await close();
-      throw new Error(exited ? `nginx exited: ${stderr}${log}` : 'nginx did not listen within 10 s');
-    }
-    await sleep(50);
+  // Readiness of another process, which says nothing when it listens: polled.
+  const listening = await until('nginx listening', async () => exited || (await accepts(port)), { timeoutMs: 10_000, intervalMs: 50 }).then(
+    () => !exited,
+    () => false,
+  );
+  if (!listening) {
+    const log = await readFile(join(dir, 'error.log'), 'utf8').catch(() => '');
+    await close();
+    throw new Error(exited ? `nginx exited: ${stderr}${log}` : 'nginx did not listen within 10 s');
   }
   return { dir, port, accessLog: () => readFile(join(dir, 'access.log'), 'utf8'), errorLog: () => readFile(join(dir, 'error.log'), 'utf8'), close };
 }

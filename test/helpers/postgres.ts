@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './ports.ts';
+import { until } from './until.ts';
 
 /** A port that was free a moment ago on 127.0.0.1 (one implementation, in test/helpers/ports.ts). */
 export { freePort };
@@ -61,15 +61,15 @@ async function findBinaries(): Promise<string | null> {
  * to terminate it (42501) until it has one; a moment later it can.
  */
 async function dropDatabase(admin: pg.Client, name: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
+  await until(`database ${name} dropped`, async () => {
     try {
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      return;
+      return true;
     } catch (err) {
-      if ((err as { code?: string }).code !== '42501' || attempt === 5) throw err;
-      await sleep(200);
+      if ((err as { code?: string }).code !== '42501') throw err;
+      return false;
     }
-  }
+  }, { timeoutMs: 5_000, intervalMs: 200 });
 }
 
 async function databases(adminUrl: string): Promise<{ create(): Promise<string>; dropAll(): Promise<void> }> {

@@ -2,12 +2,11 @@
 // several instances on one PostgreSQL database must behave as one service.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import assert from 'node:assert/strict';
 import { localAdminFiles } from '../../src/admin/local-admin.ts';
 import { startCertbound, type CliProcess } from '../cli/run.ts';
 import { send, type Response } from './https.ts';
 import type { ClientCert, PostgresWorld } from './pg-world.ts';
+import { until } from './until.ts';
 
 /** A running instance: its process, data directory, token port and admin API. */
 export interface Instance {
@@ -67,10 +66,6 @@ export async function adminRequest(i: Instance, method: string, path: string, bo
 }
 
 /** Polls until `check` holds, or fails after `ms` (a generous deadline: nothing here asserts timing). */
-export async function eventually(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) assert.fail(`not within ${ms} ms: ${what}`);
-    await sleep(25);
-  }
+export function eventually(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  return until(what, check, { timeoutMs: ms, intervalMs: 25 });
 }

@@ -17,6 +17,7 @@ import { createAuditLog, type AuditLog } from '../../src/server/audit.ts';
 import type { Store } from '../../src/storage/store.ts';
 import { send, type Response } from '../helpers/https.ts';
 import { capturedLogger } from '../helpers/log.ts';
+import { until } from '../helpers/until.ts';
 import { API, credentials, secret, startHarnessAdminApi, startWorld, type Credentials, type Harness } from '../helpers/world.ts';
 
 let h: Harness;
@@ -159,7 +160,8 @@ describe('audit redaction', () => {
     const res = await send(`${h.issuer}/token/${SECRET}`, { ca, form: cc({}) });
     assert.equal(res.status, 404);
     assert.equal(res.json?.['error'], 'not_found');
-    for (let i = 0; i < 500 && !log.lines().some((l) => l['msg'] === 'request' && l['status'] === 404); i++) await new Promise((r) => setImmediate(r));
+    // The request line is written after the answer is sent: wait for it to be logged.
+    await log.whenLogged('the 404 request line', () => (log.lines().some((l) => l['msg'] === 'request' && l['status'] === 404) ? true : undefined));
     assert.ok(log.lines().some((l) => l['msg'] === 'request' && l['status'] === 404 && l['path'] === null));
     assert.ok(!log.text().includes(SECRET));
   });
@@ -242,9 +244,9 @@ async function failures(listener: string, reason: string): Promise<number> {
   return metric.values.find((v) => v.labels['listener'] === listener && v.labels['reason'] === reason)?.value ?? 0;
 }
 
-/** Waits until the listener has seen the refused handshakes (polls the counter; no fixed sleep). */
+/** Waits until the listener has seen the refused handshakes: the server's side of a refused handshake offers nothing to await. */
 async function counted(listener: string, reason: string, expected: number): Promise<void> {
-  for (let i = 0; i < 500 && (await failures(listener, reason)) < expected; i++) await new Promise((r) => setImmediate(r));
+  await until(`${expected} ${reason} on ${listener}`, async () => (await failures(listener, reason)) >= expected, { intervalMs: 5 });
   assert.equal(await failures(listener, reason), expected);
 }
 

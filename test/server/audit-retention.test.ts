@@ -8,6 +8,7 @@ import type { AuditEvent } from '../../src/core/model.ts';
 import { createAuditLog } from '../../src/server/audit.ts';
 import { AUDIT_PRUNED, startAuditRetention } from '../../src/server/audit-retention.ts';
 import { startTokenService } from '../../src/server/service.ts';
+import { until } from '../helpers/until.ts';
 import { startWorld, type Harness } from '../helpers/world.ts';
 
 const DAY = 86_400_000;
@@ -75,10 +76,7 @@ describe('the token service prunes with auditRetentionMs', () => {
     const service = await startTokenService({ store: h.store, issuer: (port) => `https://localhost:${port}`, port: 0, logger: false, registryPollMs: 0, auditRetentionMs: 2 * DAY });
     // The prune runs as the service starts; closing flushes its audit log, with the audit.pruned.
     let rows = await h.store.queryAudit({ partnerId });
-    for (let i = 0; i < 500 && rows.length > 1; i++) {
-      await new Promise((r) => setImmediate(r));
-      rows = await h.store.queryAudit({ partnerId });
-    }
+    await until('the old row pruned', async () => (rows = await h.store.queryAudit({ partnerId })).length <= 1, { intervalMs: 5 });
     await service.close();
     assert.deepEqual(rows.map((e) => e.at.getTime()), [now - 60_000]);
     const pruned = (await h.store.queryAudit({ limit: 100_000 })).filter((e) => e.event === AUDIT_PRUNED);

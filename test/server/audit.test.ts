@@ -2,7 +2,6 @@
 // never a secret — unit tests over a real store, then end to end over real TLS.
 import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import type { Logger } from 'pino';
 import { InvalidClient, InvalidScope } from '../../src/core/errors.ts';
@@ -15,32 +14,48 @@ import type { Store } from '../../src/storage/store.ts';
 import { API, credentials, derOf, secret, startWorld, type Credentials, type Harness } from '../helpers/world.ts';
 import { jwtPayload, send } from '../helpers/https.ts';
 import { capturedLogger } from '../helpers/log.ts';
+import { until, within } from '../helpers/until.ts';
 
-/** The real store's appendAudit, failing while `down` is true or for the next `failures` calls, and counting batch sizes. */
+/**
+ * The real store's appendAudit, failing while `down` is true or for the next `failures` calls,
+ * counting batch sizes; `settled()` resolves once the next call has been answered, with how.
+ */
 function flakyStore(real: Pick<Store, 'appendAudit'>) {
-  const gate = { down: false, failures: 0, batches: [] as number[] };
+  const waiting: ((outcome: 'written' | 'refused') => void)[] = [];
+  const tell = (outcome: 'written' | 'refused') => {
+    for (const resolve of waiting.splice(0)) resolve(outcome);
+  };
+  const gate = {
+    down: false,
+    failures: 0,
+    batches: [] as number[],
+    settled: () => new Promise<'written' | 'refused'>((resolve) => waiting.push(resolve)),
+  };
   const store: Pick<Store, 'appendAudit'> = {
     appendAudit(events) {
       gate.batches.push(events.length);
       if (gate.down || gate.failures > 0) {
         gate.failures = Math.max(0, gate.failures - 1);
+        tell('refused');
         return Promise.reject(new Error('connection refused'));
       }
-      return real.appendAudit(events);
+      // Told before the caller's continuation runs: the rows are committed by then.
+      return real.appendAudit(events).then(() => tell('written'));
     },
   };
   return { store, gate };
 }
 
+/** What `probe` finds once it finds something: rows the running service writes after it has answered. */
 async function eventually<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  for (let i = 0; i < 300; i++) {
+  let found: T | undefined;
+  await until(what, async () => {
     // Aggregated refusals reach the store once their interval ends: end it now.
     await trail?.flush();
-    const found = await probe();
-    if (found !== undefined) return found;
-    await sleep(20);
-  }
-  assert.fail(`timed out waiting for ${what}`);
+    found = await probe();
+    return found !== undefined;
+  }, { timeoutMs: 6_000 });
+  return found!;
 }
 
 let h: Harness;
@@ -83,11 +98,19 @@ describe('createAuditLog', () => {
     await audit.close();
   });
 
-  test('the timer writes buffered events without anyone calling flush', async () => {
-    const audit = createAuditLog({ store: h.store, logger: false, flushMs: 20 });
+  test('the timer writes buffered events without anyone calling flush', async (t) => {
+    // The flush timer (setInterval) is moved by the test, not waited for.
+    t.mock.timers.enable({ apis: ['setInterval'] });
+    const { store, gate } = flakyStore(h.store);
+    const audit = createAuditLog({ store, logger: false, flushMs: 20 });
     const { partnerId, list } = events(2);
     for (const e of list) audit.record(e);
-    assert.deepEqual(await eventually(async () => ((await numbers(partnerId)).length === 2 ? numbers(partnerId) : undefined), 'the timer'), [0, 1]);
+    t.mock.timers.tick(19);
+    assert.deepEqual(gate.batches, [], 'not before flushMs');
+    const written = gate.settled();
+    t.mock.timers.tick(1);
+    assert.equal(await within('the timer\'s write', written), 'written');
+    assert.deepEqual(await numbers(partnerId), [0, 1]);
     await audit.close();
   });
 
@@ -341,7 +364,9 @@ describe('the database is down: /token keeps issuing, and the audit trail catche
       assert.equal(res.status, 200, res.text);
       jtis.push(jwtPayload(String(res.json?.['access_token']))['jti']);
     }
-    await sleep(100);
+    // The flush timer (20 ms) has tried, and been refused, twice since: nothing is written.
+    assert.equal(await within('a refused write', gate.settled()), 'refused');
+    assert.equal(await within('a refused retry', gate.settled()), 'refused');
     assert.deepEqual(await down.store.queryAudit({ clientId: 'acme-a' }), []);
     gate.down = false;
     const rows = await eventually(async () => {

@@ -8,7 +8,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import { certificateFingerprint } from '../../src/core/thumbprint.ts';
 import { createRootCa, type CertifiedKey } from '../../src/pki/ca.ts';
 import { derToPem } from '../../src/pki/keys.ts';
@@ -16,6 +16,7 @@ import { createCrlCache, type CrlCacheOptions } from '../../src/server/crl-cache
 import { checkCrlSource } from '../../src/server/crl-source.ts';
 import type { Anchor } from '../../src/server/registry.ts';
 import { DAY_MS, signCrl, startCrlServer, type CrlServer } from '../helpers/crl.ts';
+import { until } from '../helpers/until.ts';
 
 /** One warning the cache logged. */
 interface Warning {
@@ -228,32 +229,65 @@ describe('sources that are not a regular file or an https URL', () => {
 });
 
 describe('refreshing', () => {
-  test('every refreshMs the sources are read again; after close() they are not', async () => {
+  /**
+   * A cache clock the test moves together with the mocked timers: `advance(ms)` says how often
+   * the cache read its clock meanwhile (a refresh its timer starts reads it at once).
+   */
+  function testClock(t: TestContext, start: number) {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    let clock = start;
+    let reads: number | null = null;
+    return {
+      now: () => {
+        if (reads !== null) reads++;
+        return new Date(clock);
+      },
+      get ms() {
+        return clock;
+      },
+      advance(ms: number): number {
+        reads = 0;
+        clock += ms;
+        t.mock.timers.tick(ms);
+        const seen = reads;
+        reads = null;
+        return seen;
+      },
+    };
+  }
+
+  test('every refreshMs the sources are read again; after close() they are not', async (t) => {
+    const clock = testClock(t, Date.now());
     const path = await crlFile(await signCrl(ca, { serials: ['e1'] }));
-    const { cache } = cacheWithLog({ refreshMs: 100 });
+    const { cache } = cacheWithLog({ refreshMs: 100, now: clock.now });
     const anchor = anchorOf(ca, path);
     await cache.sync([anchor]);
     assert.deepEqual([...(cache.revokedSerials(anchor) ?? [])], ['e1']);
-    await writeFile(path, await signCrl(ca, { serials: ['e1', 'e2'], thisUpdate: new Date(Date.now() - 1000) }));
-    const deadline = Date.now() + 5_000;
-    while (cache.revokedSerials(anchor)?.has('e2') !== true && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await writeFile(path, await signCrl(ca, { serials: ['e1', 'e2'], thisUpdate: new Date(clock.ms - 1000) }));
+    assert.equal(clock.advance(99), 0, 'no refresh before refreshMs');
+    assert.ok(clock.advance(1) > 0, 'a refresh at refreshMs');
+    await until('the timer read the file again', () => cache.revokedSerials(anchor)?.has('e2') === true, { timeoutMs: 5_000 });
     assert.deepEqual([...(cache.revokedSerials(anchor) ?? [])].sort(), ['e1', 'e2']);
     cache.close();
-    await writeFile(path, await signCrl(ca, { serials: [], thisUpdate: new Date() }));
-    await new Promise((r) => setTimeout(r, 400));
+    await writeFile(path, await signCrl(ca, { serials: [], thisUpdate: new Date(clock.ms) }));
+    assert.equal(clock.advance(10 * 100), 0, 'no refresh timer fired after close');
     assert.equal(cache.revokedSerials(anchor)?.size, 2, 'no refresh after close');
   });
 
-  test('a CRL is fetched again soon after its nextUpdate passes, even with a long refresh interval', async () => {
-    const nextUpdate = new Date(Math.floor(Date.now() / 1000) * 1000 + 2_000);
-    serve('/short.crl', await signCrl(ca, { serials: ['f1'], thisUpdate: new Date(Date.now() - DAY_MS), nextUpdate }));
-    const { cache } = cacheWithLog({ refreshMs: 3_600_000 });
+  test('a CRL is fetched again soon after its nextUpdate passes, even with a long refresh interval', async (t) => {
+    const clock = testClock(t, Math.floor(Date.now() / 1000) * 1000);
+    const nextUpdate = new Date(clock.ms + 2_000);
+    serve('/short.crl', await signCrl(ca, { serials: ['f1'], thisUpdate: new Date(clock.ms - DAY_MS), nextUpdate }));
+    const { cache } = cacheWithLog({ refreshMs: 3_600_000, now: clock.now });
     const anchor = anchorOf(ca, `${base}/short.crl`);
     await cache.sync([anchor]);
     assert.deepEqual([...(cache.revokedSerials(anchor) ?? [])], ['f1']);
     serve('/short.crl', await signCrl(ca, { serials: ['f1', 'f2'] }));
-    const deadline = Date.now() + 8_000;
-    while (cache.revokedSerials(anchor)?.has('f2') !== true && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(clock.advance(2_000), 0, 'no refresh while the CRL is current');
+    assert.equal(cache.revokedSerials(anchor), null, 'at its nextUpdate the CRL is no longer used');
+    // Its successor is fetched within seconds of nextUpdate, not an hour (refreshMs) after the first fetch.
+    assert.ok(clock.advance(1_000) > 0, 'a refresh soon after nextUpdate');
+    await until('the CRL fetched again after its nextUpdate', () => cache.revokedSerials(anchor)?.has('f2') === true, { timeoutMs: 8_000 });
     assert.deepEqual([...(cache.revokedSerials(anchor) ?? [])].sort(), ['f1', 'f2']);
     cache.close();
   });

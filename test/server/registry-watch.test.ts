@@ -2,12 +2,12 @@
 // instance's admin API, the CLI on the database) is applied by every instance within its poll
 // interval, with no SIGHUP — a revocation is never enforced by one instance only.
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { operation } from '../../src/admin/operations.ts';
 import { runOperation } from '../../src/admin/run.ts';
 import { startTokenService, type TokenService } from '../../src/server/service.ts';
 import { send, type Response } from '../helpers/https.ts';
+import { until } from '../helpers/until.ts';
 import { credentials, startWorld, type Harness } from '../helpers/world.ts';
 
 async function token(service: TokenService): Promise<Response> {
@@ -15,13 +15,9 @@ async function token(service: TokenService): Promise<Response> {
   return send(`${service.issuer}/token`, { ca: a.ca, identity: a, form: { grant_type: 'client_credentials', client_id: 'acme-a' } });
 }
 
-/** Polls until `check` holds (each poll is a real request), or fails after `ms`. */
-async function eventually(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) assert.fail('the change did not reach the second instance');
-    await sleep(50);
-  }
+/** Polls until `check` holds (each poll is a real request): the other instance's poll timer offers nothing to await. */
+function eventually(check: () => Promise<boolean>): Promise<void> {
+  return until('the change reaching the second instance', check, { timeoutMs: 10_000, intervalMs: 50 });
 }
 
 describe('registry changes reach every instance on the store', () => {
@@ -48,7 +44,8 @@ describe('registry changes reach every instance on the store', () => {
 
   test('with polling off (registryPollMs 0) an instance applies changes only on reload()', async () => {
     await runOperation({ store: h.store, actor: 'test' }, operation('disableClient'), { client: 'acme-a' });
-    await sleep(300);
+    // The polling instance beside it is the yardstick: once it has applied the change, polls have happened.
+    await eventually(async () => (await token(second)).status === 401);
     assert.equal((await token(h.service)).status, 200, 'not polled: the old registry still answers');
     await h.service.reload();
     const res = await token(h.service);

@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { revokeCertificate, signCsr } from '../../src/admin/certificates.ts';
 import { addClientCertificate, deleteClient, retireClientCertificate, revokeTokens, setClientSubject } from '../../src/admin/client-lifecycle.ts';
@@ -134,8 +133,10 @@ describe('RFC 8705 §2.2: rotating a self_signed_tls_client_auth certificate', (
 
 describe('RFC 8705 §2.1.2: a subject change, a bulk token revocation', () => {
   let h: Harness;
+  /** How far the token service's clock runs ahead of the real one (ms): tests move it instead of waiting. */
+  let ahead = 0;
   before(async () => {
-    h = await startWorld();
+    h = await startWorld({ now: () => new Date(Date.now() + ahead) });
   });
   after(() => h.close());
 
@@ -159,8 +160,9 @@ describe('RFC 8705 §2.1.2: a subject change, a bulk token revocation', () => {
     assertInactive(await introspectAs(h, 'acme-rs', rs, tSelf));
     assertActive(await introspectAs(h, 'globex-rs', grs, tG), 'globex-g');
     // Token times are whole seconds: a token of the revocation's own second cannot be told from an earlier one.
+    // The service's clock is moved into the next second (the cut-off is the database's clock, which stays).
     const nextSecond = (Math.floor(Date.parse(revoked_before) / 1000) + 1) * 1000;
-    await sleep(Math.max(0, nextSecond - Date.now() + 10));
+    ahead = Math.max(0, nextSecond - Date.now() + 10);
     assertActive(await introspectAs(h, 'acme-rs', rs, await tokenOf(h, a, 'acme-a')), 'acme-a');
   });
 });
@@ -202,8 +204,10 @@ describe('certificates signed from a partner CSR', () => {
 
 describe('a deleted client takes its tokens with it, even from a later client reusing its id', () => {
   let h: Harness;
+  /** How far the token service's clock runs ahead of the real one (ms): the test moves it instead of waiting. */
+  let ahead = 0;
   before(async () => {
-    h = await startWorld();
+    h = await startWorld({ now: () => new Date(Date.now() + ahead) });
   });
   after(() => h.close());
 
@@ -213,7 +217,8 @@ describe('a deleted client takes its tokens with it, even from a later client re
     assertActive(await introspectAs(h, 'acme-noaud', a, old), 'acme-noaud');
     await reloaded(h, deleteClient(h.store, 'acme-noaud'));
     assertInvalidClient(await requestToken(h, a, 'acme-noaud'));
-    await sleep(1_100); // token times are whole seconds: the new client's tokens come after the cut
+    // Token times are whole seconds: the new client's tokens come after the cut (the database's clock, which stays).
+    ahead = 1_100;
     await reloaded(h, registerClient(h.store, { id: 'acme-noaud', partnerId: 'globex', scope: 'misc', subject: { kind: 'subject_dn', value: 'CN=acme-noaud, O=globex' } }));
     const reborn = await leafFrom(await authority('globex'), 'CN=acme-noaud, O=globex');
     assertInactive(await introspectAs(h, 'acme-noaud', reborn, old));

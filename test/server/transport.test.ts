@@ -4,29 +4,22 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import pino from 'pino';
 import { credentials, derOf, secret, startWorld, type Credentials, type Harness } from '../helpers/world.ts';
 import { send, type Response } from '../helpers/https.ts';
+import { capturedLogger } from '../helpers/log.ts';
 
 const INVALID_CLIENT_BODY = '{"error":"invalid_client","error_description":"client authentication failed"}';
 
 let h: Harness;
 let a: Credentials;
-/** Everything the service logged, in order. */
-const logChunks: string[] = [];
-const logText = () => logChunks.join('');
+/** Everything the service logged, in order; at debug, so the per-request access lines (off at info for the OAuth endpoints) are checked too. */
+const serviceLog = capturedLogger('debug');
+const logText = serviceLog.text;
 
 before(async () => {
-  const stream = new Writable({
-    write(chunk: Buffer | string, _encoding, done) {
-      logChunks.push(String(chunk));
-      done();
-    },
-  });
-  // At debug, so the per-request access lines (off at info for the OAuth endpoints) are checked too.
-  h = await startWorld({ logger: pino({ level: 'debug' }, stream) });
+  h = await startWorld({ logger: serviceLog.logger });
   a = await credentials('acme-a');
 });
 after(() => h.close());
@@ -45,13 +38,11 @@ function assertInvalidClient(res: Response): void {
  * The log written since `from` (a length of logText()), once it holds `count` request lines
  * (written after the response is sent, so they may trail the answer the client sees).
  */
-async function logSince(from: number, count: number): Promise<string> {
-  for (let i = 0; i < 500; i++) {
-    const text = logText().slice(from);
-    if ((text.match(/"msg":"request"/g) ?? []).length >= count) return text;
-    await sleep(10);
-  }
-  assert.fail(`expected ${count} request log line(s), got:\n${logText().slice(from)}`);
+function logSince(from: number, count: number): Promise<string> {
+  return serviceLog.whenLogged(`${count} request log line(s)`, (text) => {
+    const since = text.slice(from);
+    return (since.match(/"msg":"request"/g) ?? []).length >= count ? since : undefined;
+  });
 }
 
 /** Opens a TLS connection to the listener; resolves once the handshake is done. */

@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { KeyEncryptionKey } from '../../../src/core/key-wrap.ts';
@@ -13,27 +12,28 @@ import { openStore } from '../../../src/storage/open.ts';
 import { LISTEN_APPLICATION_NAME, listenOn } from '../../../src/storage/postgres/listener.ts';
 import type { RegistryListener, Store } from '../../../src/storage/store.ts';
 import { freePort, startTestPostgres } from '../../helpers/postgres.ts';
+import { until, within } from '../../helpers/until.ts';
 
 const server = await startTestPostgres();
 after(() => server.stop());
 
-/** What a listener heard, in order. */
-function recorder(): RegistryListener & { readonly events: string[] } {
+/** What a listener heard, in order; `heard(event)` resolves once it has heard `event` (the listener is the event to wait for). */
+function recorder(): RegistryListener & { readonly events: string[]; heard(event: string): Promise<void> } {
   const events: string[] = [];
+  const waiting = new Map<string, (() => void)[]>();
+  const push = (event: string) => {
+    events.push(event);
+    for (const resolve of waiting.get(event) ?? []) resolve();
+    waiting.delete(event);
+  };
   return {
     events,
-    onChange: (version) => events.push(`change ${version}`),
-    onSubscribed: (reconnected) => events.push(reconnected ? 'resubscribed' : 'subscribed'),
-    onLost: () => events.push('lost'),
+    onChange: (version) => push(`change ${version}`),
+    onSubscribed: (reconnected) => push(reconnected ? 'resubscribed' : 'subscribed'),
+    onLost: () => push('lost'),
+    heard: (event) =>
+      events.includes(event) ? Promise.resolve() : new Promise((resolve) => waiting.set(event, [...(waiting.get(event) ?? []), resolve])),
   };
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) assert.fail(`not within ${ms} ms: ${what}`);
-    await sleep(20);
-  }
 }
 
 describe('PostgreSQL LISTEN for registry changes', () => {
@@ -64,7 +64,7 @@ describe('PostgreSQL LISTEN for registry changes', () => {
         throw new Error('roll back');
       }));
       await store.announceRegistryChange('committed');
-      await until('the committed change', () => heard.events.includes('change committed'));
+      await within('change committed', heard.heard('change committed'));
       assert.deepEqual(heard.events, ['subscribed', 'change committed']);
     } finally {
       await subscription.close();
@@ -76,10 +76,10 @@ describe('PostgreSQL LISTEN for registry changes', () => {
     const subscription = (await store.listenRegistryChanges(heard))!;
     try {
       await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()', [LISTEN_APPLICATION_NAME]);
-      await until('re-subscribed', () => heard.events.includes('resubscribed'));
+      await within('resubscribed', heard.heard('resubscribed'));
       assert.deepEqual(heard.events.slice(0, 3), ['subscribed', 'lost', 'resubscribed']);
       await store.announceRegistryChange('after-reconnect');
-      await until('a change on the new connection', () => heard.events.includes('change after-reconnect'));
+      await within('change after-reconnect', heard.heard('change after-reconnect'));
     } finally {
       await subscription.close();
     }
@@ -89,16 +89,22 @@ describe('PostgreSQL LISTEN for registry changes', () => {
     const subscription = (await store.listenRegistryChanges(recorder()))!;
     assert.equal(await listening(), 1);
     await subscription.close();
-    await until('no listening connection left', async () => (await listening()) === 0);
+    // The server drops the ended backend from pg_stat_activity in its own time: nothing to await but a poll.
+    await until('no listening connection left', async () => (await listening()) === 0, { timeoutMs: 10_000 });
   });
 
   test('a server that cannot be reached is not fatal: the attempt is retried with backoff until close()', async () => {
     const heard = recorder();
     const waits: number[] = [];
+    let fourth: () => void = () => {};
+    const fourAttempts = new Promise<void>((resolve) => (fourth = resolve));
+    const onLost = (_err: unknown, wait: number) => {
+      if (waits.push(wait) === 4) fourth();
+    };
     const unreachable = `postgres://certbound:x@127.0.0.1:${await freePort()}/none`;
-    const subscription = await listenOn(unreachable, 'certbound_registry', { ...heard, onLost: (_err, wait) => waits.push(wait) }, { minBackoffMs: 10, maxBackoffMs: 40 });
+    const subscription = await listenOn(unreachable, 'certbound_registry', { ...heard, onLost }, { minBackoffMs: 10, maxBackoffMs: 40 });
     try {
-      await until('four attempts', () => waits.length >= 4);
+      await within('four attempts', fourAttempts);
       assert.deepEqual(waits.slice(0, 4), [10, 20, 40, 40]);
       assert.deepEqual(heard.events, []);
     } finally {
