@@ -9,7 +9,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { addPartner } from '../src/admin/partners.ts';
 import { openStore } from '../src/storage/open.ts';
-import { MAIN } from './compare/cli.ts';
+import { BIN } from './compare/cli.ts';
 import { CLIENT_ID, makeFixture, PARTNER_ID, type Fixture } from './compare/fixture.ts';
 import { keepAlive } from './compare/load.ts';
 import { cpuSeconds, memory } from './compare/proc.ts';
@@ -73,7 +73,7 @@ async function measure(clients: number, partners: number): Promise<Row> {
     const started = performance.now();
     const server = await startServer({
       name: `certbound (${clients} clients)`,
-      argv: [process.execPath, MAIN, 'serve', '--dir', fixture.dataDir, '--port', String(port), '--no-admin', '--ca-names', 'roots'],
+      argv: [process.execPath, BIN, 'serve', '--dir', fixture.dataDir, '--port', String(port), '--no-admin', '--ca-names', 'roots'],
       cwd: fixture.home,
       readyPattern: /Stop with Ctrl-C/,
       logFile: join(fixture.home, 'serve.log'),

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { childEnv, freePort, MAIN, NODE, shell, startCertbound, type CliProcess, type CliResult } from './cli/run.ts';
+import { childEnv, freePort, BIN, NODE, shell, startCertbound, type CliProcess, type CliResult } from './cli/run.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const EXAMPLES: Readonly<Record<string, string>> = { node: 'node-api.ts', express: 'express-api.ts', fastify: 'fastify-api.ts' };
@@ -49,7 +49,7 @@ class Reader {
   /** A command as it runs here: the CLI on the pinned Node, free ports instead of the fixed ones. */
   private local(command: string): string {
     return command
-      .replaceAll(/npm run (-s )?certbound --/g, `"${NODE}" "${MAIN}"`)
+      .replaceAll(/npm run (-s )?certbound --/g, `"${NODE}" "${BIN}"`)
       .replaceAll('localhost:8443', `localhost:${this.port}`)
       .replaceAll('localhost:9443', `localhost:${this.apiPort}`);
   }

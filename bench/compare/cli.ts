@@ -1,4 +1,4 @@
-// Runs certbound CLI commands as a user does (a child process of this Node on src/cli/main.ts)
+// Runs certbound CLI commands as a user does (a child process of this Node on src/cli/bin.ts)
 // and records what each cost: wall time and, through /usr/bin/time, its peak resident memory.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The CLI entry point users run (`certbound` is `node src/cli/main.ts` in a checkout). */
-export const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+/** The CLI entry point users run (`certbound` is `node src/cli/bin.ts` in a checkout). */
+export const BIN = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url));
 const TIME = '/usr/bin/time';
 const HAS_TIME = existsSync(TIME);
 
@@ -28,7 +28,7 @@ let seq = 0;
 /** Runs `certbound …args` in `cwd` and measures it; a non-zero exit is data. */
 export async function runCli(args: readonly string[], cwd: string): Promise<CliRun> {
   const rssFile = join(tmpdir(), `certbound-bench-time-${process.pid}-${seq++}`);
-  const argv = [process.execPath, MAIN, ...args];
+  const argv = [process.execPath, BIN, ...args];
   const [command, ...rest] = HAS_TIME ? [TIME, '-f', '%M', '-o', rssFile, ...argv] : argv;
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of ['CERTBOUND_DIR', 'CERTBOUND_KEK', 'NODE_OPTIONS']) delete env[name];

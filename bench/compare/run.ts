@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { MAIN, runCliOk } from './cli.ts';
+import { BIN, runCliOk } from './cli.ts';
 import type { CryptoRates } from './crypto-rates.ts';
 import { makeFixture, type Fixture } from './fixture.ts';
 import { keepAlive, newConnections, type LoadResult, type Target } from './load.ts';
@@ -92,7 +92,7 @@ async function workersRatio(settings: Settings, say: (line: string) => void): Pr
     const rates: { keepAlive: number; newConnection: number }[] = [];
     for (const workers of [1, 2]) {
       const port = await freePort();
-      const argv = [process.execPath, MAIN, 'serve', '--dir', fixture.dataDir, ...fixture.storeArgs, '--port', String(port), '--no-admin', '--workers', String(workers)];
+      const argv = [process.execPath, BIN, 'serve', '--dir', fixture.dataDir, ...fixture.storeArgs, '--port', String(port), '--no-admin', '--workers', String(workers)];
       const serve = await startServer({ name: `certbound serve --workers ${workers}`, argv, cwd: fixture.home, readyPattern: /Stop with Ctrl-C\./, logFile: `${fixture.home}/certbound-workers-${workers}.log`, cpus: null });
       try {
         const target = tokenTarget(fixture, port);

@@ -3,7 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MAIN } from './cli.ts';
+import { BIN } from './cli.ts';
 import { CLIENT_ID, RESOURCE, SCOPE, type Fixture } from './fixture.ts';
 import type { Target } from './load.ts';
 import { memory } from './proc.ts';
@@ -91,7 +91,7 @@ export async function startAll(fixture: Fixture): Promise<Started> {
 
     const port = await freePort();
     // As users run it: default logging (to a file here), audit on, the embedded store.
-    const serve = await startServer({ name: 'certbound serve', argv: [node, MAIN, 'serve', '--dir', fixture.dataDir, '--port', String(port), '--no-admin'], cwd: fixture.home, readyPattern: BANNER_END, logFile: log('certbound') });
+    const serve = await startServer({ name: 'certbound serve', argv: [node, BIN, 'serve', '--dir', fixture.dataDir, '--port', String(port), '--no-admin'], cwd: fixture.home, readyPattern: BANNER_END, logFile: log('certbound') });
     let token = '';
     const certbound = await started('certbound', 'certbound serve', serve, port, async (t) => {
       const v = await verifyTokenServer(t, fixture.thumbprint);

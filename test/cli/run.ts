@@ -1,8 +1,8 @@
 // Runs the certbound CLI in a given working directory with a controlled environment: in this
 // process through `main(argv, io, env)` (a child process costs most of a second of start-up, the
 // command itself milliseconds), or as a user does, as a child process of the repository's Node on
-// src/cli/main.ts — for `serve` and other long-running commands, and for the smoke tests that check
-// what a real process prints and exits with.
+// src/cli/bin.ts (what `npm run certbound` runs) — for `serve` and other long-running commands, and
+// for the smoke tests that check what a real process prints and exits with.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../helpers/ports.ts';
@@ -10,9 +10,10 @@ import { freePort } from '../helpers/ports.ts';
 /** A port that was free a moment ago on 127.0.0.1 (one implementation, in test/helpers/ports.ts). */
 export { freePort };
 
-/** The Node binary of the dev dependency, and the CLI entry point. */
+/** The Node binary of the dev dependency; the CLI's module (run in-process) and its entry point as a process. */
 export const NODE = fileURLToPath(new URL('../../node_modules/.bin/node', import.meta.url));
 export const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url));
 
 /** The outcome of one command. */
 export interface CliResult {
@@ -75,7 +76,7 @@ async function runInProcess(args: readonly string[], options: CliOptions): Promi
 /** Runs `certbound …args` to completion as a child process, as a user does; a non-zero exit is data. */
 export function certboundProcess(args: readonly string[], options: CliOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    execFile(NODE, [MAIN, ...args], { cwd: options.cwd, env: childEnv(options.env), timeout: 120_000 }, (err, stdout, stderr) => {
+    execFile(NODE, [BIN, ...args], { cwd: options.cwd, env: childEnv(options.env), timeout: 120_000 }, (err, stdout, stderr) => {
       if (err && typeof err.code !== 'number') return reject(err);
       resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
     });
@@ -105,7 +106,7 @@ export interface CliProcess {
 
 /** Starts `certbound …args` in the background. */
 export function startCertbound(args: readonly string[], options: CliOptions): CliProcess {
-  const child = spawn(NODE, [MAIN, ...args], { cwd: options.cwd, env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(NODE, [BIN, ...args], { cwd: options.cwd, env: childEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));

@@ -19,7 +19,7 @@ import { x5tS256 } from '../../src/core/thumbprint.ts';
 import { issueCertificate } from '../../src/pki/issue.ts';
 import { pemToDer, pkcs8ToPem } from '../../src/pki/keys.ts';
 import { openStore } from '../../src/storage/open.ts';
-import { childEnv, MAIN, NODE } from '../cli/run.ts';
+import { childEnv, BIN, NODE } from '../cli/run.ts';
 import { execStartArgs, guideBlock, substitute } from './deployment-doc.ts';
 import { send } from './https.ts';
 import { eventually } from './serve-process.ts';
@@ -121,7 +121,7 @@ export async function prepareDatabase(server: TestPostgres): Promise<Deployment>
   await mkdir(credentials, { mode: 0o700 });
   const bin = join(root, 'bin');
   await mkdir(bin);
-  await writeFile(join(bin, 'certbound'), `#!/bin/sh\nexec '${NODE}' '${MAIN}' "$@"\n`, { mode: 0o755 });
+  await writeFile(join(bin, 'certbound'), `#!/bin/sh\nexec '${NODE}' '${BIN}' "$@"\n`, { mode: 0o755 });
   const pgBin = await clientBinaries();
   const pgPort = su.port;
   const d: Deployment = {
