@@ -14,8 +14,10 @@ import { TLS_POLICY } from '../transport/tls-policy.ts';
 import { authenticateAdmin, type AdminAuthentication } from './api-auth.ts';
 import { adminErrorReply, type AdminErrorBody } from './api-errors.ts';
 import { openApiDocument } from './openapi.ts';
-import { pathParams, type Operation, type OperationInput } from './operation.ts';
-import { ID_MAX, NO_CONTROL, OPERATIONS } from './operations.ts';
+import { pathParamSchema } from './input-schemas.ts';
+import { compileSchema, queryStringValidator } from './input-validation.ts';
+import { pathParams, type JsonSchema, type Operation, type OperationInput } from './operation.ts';
+import { OPERATIONS } from './operations.ts';
 import { runOperation } from './run.ts';
 
 /** How to run the admin API. */
@@ -70,11 +72,6 @@ function routePath(path: string): string {
   return path.replace(/\{(\w+)\}/g, ':$1');
 }
 
-/** A path parameter: a resource identifier is a URL, everything else an id; never a control character. */
-function paramSchema(name: string): Record<string, unknown> {
-  return { type: 'string', minLength: 1, maxLength: name === 'resource' ? 2048 : ID_MAX, pattern: NO_CONTROL };
-}
-
 /** Whether a body sent to an operation that takes no input is empty: none, `{}` or an empty text. */
 function emptyBody(body: unknown): boolean {
   if (body === undefined || body === null || body === '') return true;
@@ -93,7 +90,7 @@ function noInputAnswer(body: unknown): AdminErrorBody {
 function routeSchema(op: Operation): Record<string, unknown> {
   const names = pathParams(op.path);
   const params = names.length === 0 ? {} : {
-    params: { type: 'object', properties: Object.fromEntries(names.map((n) => [n, paramSchema(n)])), required: names },
+    params: { type: 'object', properties: Object.fromEntries(names.map((n) => [n, pathParamSchema(n)])), required: names },
   };
   // An operation without input has no body schema: its handler refuses any body but none or {} (emptyBody).
   if (op.method === 'POST' || op.method === 'PUT') return { ...params, ...(op.input ? { body: op.input } : {}) };
@@ -138,9 +135,6 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
     frameworkErrors: (_err, _request, reply) => void (reply as FastifyReply).code(400).header('cache-control', 'no-store').send({ error: 'invalid_input', error_description: 'malformed request URL' }),
     // Resource identifiers are URLs, percent-encoded into the path: longer than find-my-way's default allows.
     routerOptions: { maxParamLength: 8192 },
-    // Fastify's ajv removes unknown fields and coerces types by default; refuse both instead: a typo is
-    // not silently dropped, and `"bound_tokens": null` is not read as false nor `{"partner": 4711}` as "4711".
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
     clientErrorHandler: clientErrorHandler(options.onClientError),
     bodyLimit: BODY_LIMIT,
     requestTimeout: limits.requestTimeoutMs,
@@ -148,6 +142,11 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
     return503OnClosing: true,
   });
   app.server.maxConnections = limits.maxConnections;
+  // The validator the local CLI uses too (input-validation.ts), instead of Fastify's own ajv, which
+  // removes unknown fields and coerces types by default: a typo is not silently dropped, and
+  // `"bound_tokens": null` is not read as false nor `{"partner": 4711}` as "4711". Only a query
+  // string's integer fields are read as numbers, from digits.
+  app.setValidatorCompiler<JsonSchema>(({ schema, httpPart }) => (httpPart === 'querystring' ? queryStringValidator(schema) : compileSchema(schema)));
   // A connection's certificate must not change under the administrator it authenticated.
   app.server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
   watchTlsFailures(app.server, { listener: 'admin', counter: options.metrics?.tlsHandshakeFailures, audit, now });
