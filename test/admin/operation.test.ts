@@ -3,7 +3,9 @@
 // before anything runs or is audited.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { operation } from '../../src/admin/operations.ts';
+import { Ajv } from 'ajv';
+import { pathParamSchema } from '../../src/admin/input-schemas.ts';
+import { operation, OPERATIONS } from '../../src/admin/operations.ts';
 import { runOperation } from '../../src/admin/run.ts';
 import { startWorld, type Harness } from '../helpers/world.ts';
 
@@ -61,5 +63,16 @@ describe('admin operations check their input against their schema on a local sto
     await assertRefused('addClient', { client: 'typed-d', partner: 'acme', bound_tokens: null }, 'input/bound_tokens must be boolean');
     assert.equal(await denied(), before);
     assert.equal(await h.store.getClient('typed-d'), null);
+  });
+});
+
+describe('admin operation schemas', () => {
+  test('every input and path parameter schema is valid JSON Schema (the validator skips this check at compile time)', () => {
+    const meta = new Ajv({ allowUnionTypes: true });
+    for (const op of OPERATIONS) {
+      for (const schema of [op.input, ...[...op.path.matchAll(/\{(\w+)\}/g)].map((m) => pathParamSchema(m[1]!))]) {
+        if (schema !== undefined) assert.equal(meta.validateSchema(schema), true, `${op.id}: ${JSON.stringify(meta.errors)}`);
+      }
+    }
   });
 });
