@@ -47,7 +47,7 @@ export interface Operation {
   readonly path: string;
   readonly summary: string;
   /** Schema of the JSON body (POST, PUT) or of the query string (GET, DELETE); path parameters are strings. */
-  readonly input?: JsonSchema;
+  readonly input?: InputSchema;
   /** Whether it changes the registry: then it is audited and the token service reloads. */
   readonly changes: boolean;
   /**
