@@ -1,7 +1,7 @@
 // The admin operations on the audit log: query it, and prune it (retention).
 import { parseTimestamp } from '../core/timestamp.ts';
 import { id, integer, object, string } from './input-schemas.ts';
-import { defineOperation, InvalidAdminInput, type Operation } from './operation.ts';
+import { defineOperation, InvalidAdminInput } from './operation.ts';
 
 /**
  * `--since` / `--before`: an RFC 3339 time or ISO 8601 date (parsed strictly: no roll-over of
@@ -18,7 +18,7 @@ export function parseSince(value: string, now = new Date(), name = 'since'): Dat
 }
 
 /** The audit log operations, served at /v1/audit and run by `certbound audit`. */
-export const AUDIT_OPERATIONS: readonly Operation[] = [
+export const AUDIT_OPERATIONS = [
   defineOperation({
     id: 'queryAudit', method: 'GET', path: '/v1/audit', summary: 'Audit events, newest last, filtered by partner, client, time and outcome', changes: false,
     input: object({ partner: id, client: id, since: string, outcome: { type: 'string', enum: ['success', 'denied'] }, limit: integer(1, 10_000) }, []),

@@ -58,9 +58,21 @@ export interface Operation {
   prepare(input: OperationInput): (ctx: AdminContext) => Promise<unknown>;
 }
 
+declare const INPUT: unique symbol;
+
+/** An operation that carries, for the type checker only, the input its callers pass (the CLI's invoke). */
+export interface TypedOperation<Id extends string, I> extends Operation {
+  readonly id: Id;
+  /** Never set at run time. */
+  readonly [INPUT]?: I;
+}
+
+/** The input callers pass to an operation, as its definition derives it. */
+export type CallerInput<O> = O extends TypedOperation<string, infer I> ? I : never;
+
 /** An operation as written: `run` takes the input typed from `input` and `path`. */
-export interface OperationDefinition<P extends string, S extends InputSchema | undefined> {
-  readonly id: string;
+export interface OperationDefinition<Id extends string, P extends string, S extends InputSchema | undefined> {
+  readonly id: Id;
   readonly method: Operation['method'];
   readonly path: P;
   readonly summary: string;
@@ -89,7 +101,9 @@ function wholeInputSchema(input: InputSchema | undefined, path: string): JsonSch
  * Defines an admin operation: its input type is derived from its schema once (json-schema-to-ts,
  * types only), and its input is checked against the same schema by ajv before `run` sees it.
  */
-export function defineOperation<const P extends string, const S extends InputSchema | undefined = undefined>(def: OperationDefinition<P, S>): Operation {
+export function defineOperation<const Id extends string, const P extends string, const S extends InputSchema | undefined = undefined>(
+  def: OperationDefinition<Id, P, S>,
+): TypedOperation<Id, InputOf<S, P>> {
   const schema = wholeInputSchema(def.input, def.path);
   return {
     id: def.id,

@@ -15,7 +15,7 @@ import { caBundle } from './ca-bundle.ts';
 import { registerClient } from './clients.ts';
 import { AUDIT_OPERATIONS } from './audit-operations.ts';
 import { id, integer, NO_CONTROL, object, pem, string, strings, subjectKind, text } from './input-schemas.ts';
-import { defineOperation, InvalidAdminInput, type Operation } from './operation.ts';
+import { defineOperation, InvalidAdminInput, type CallerInput, type Operation } from './operation.ts';
 import { addPartner, deletePartner, getPartner, listPartners, setPartnerStatus, showPartner } from './partners.ts';
 import { addResource, grantResource, listResources, revokeGrant, showResource } from './resources.ts';
 import { SIGNING_KEY_OPERATIONS } from './signing-keys.ts';
@@ -25,7 +25,7 @@ import { SERVICE_CERTIFICATE_OPERATIONS } from './service-certificate.ts';
  * Every admin operation: what the CLI runs on a local data directory and what the admin API
  * serves. Inputs and outputs are JSON in snake_case.
  */
-export const OPERATIONS: readonly Operation[] = [
+export const OPERATIONS = [
   defineOperation({
     id: 'listPartners', method: 'GET', path: '/v1/partners', summary: 'List partners with their anchors, clients and resources', changes: false,
     run: (ctx) => listPartners(ctx.store),
@@ -221,6 +221,12 @@ export const OPERATIONS: readonly Operation[] = [
   ...SIGNING_KEY_OPERATIONS,
   ...SERVICE_CERTIFICATE_OPERATIONS,
 ];
+
+/** The id of an admin operation. */
+export type OperationId = (typeof OPERATIONS)[number]['id'];
+
+/** What a caller passes to operation `Id`: its body or query fields and its path parameters, typed from its schema. */
+export type InputFor<Id extends OperationId> = CallerInput<Extract<(typeof OPERATIONS)[number], { readonly id: Id }>>;
 
 /** The operation with this id. */
 export function operation(id: string): Operation {

@@ -6,7 +6,7 @@ import { watchedCertificates } from '../server/certificate-inventory.ts';
 import type { Store } from '../storage/store.ts';
 import { platformCa, sansOf, TOKEN_SERVICE_TLS } from './init.ts';
 import { integer, object } from './input-schemas.ts';
-import { defineOperation, type Operation } from './operation.ts';
+import { defineOperation } from './operation.ts';
 
 /**
  * Re-issues the token service's TLS certificate from the platform CA with a new key, keeping its
@@ -49,7 +49,7 @@ export async function expiringCertificates(store: Store, now: Date, withinMs: nu
 const MAX_WITHIN_S = 3_650 * 86_400;
 
 /** The operations on the service certificate and certificate expiry. */
-export const SERVICE_CERTIFICATE_OPERATIONS: readonly Operation[] = [
+export const SERVICE_CERTIFICATE_OPERATIONS = [
   defineOperation({
     id: 'listExpiringCertificates', method: 'GET', path: '/v1/certificates/expiring', changes: false,
     summary: 'Certificates expiring within within_seconds (default 30 days), expired ones included: the service TLS certificate, CAs, administrator, client and issued server certificates',

@@ -10,7 +10,7 @@ import {
   type KeyStatus,
 } from '../server/key-rotation.ts';
 import { integer, object } from './input-schemas.ts';
-import { defineOperation, InvalidAdminInput, type Operation } from './operation.ts';
+import { defineOperation, InvalidAdminInput } from './operation.ts';
 
 /** At most 30 days of lead time: a longer one is a typo, and its key would wait that long to sign. */
 const MAX_LEAD_TIME_S = 30 * 86_400;
@@ -35,7 +35,7 @@ function seconds(ms: number): number {
 }
 
 /** The signing-key operations, served at /v1/signing-keys and run by `certbound keys`. */
-export const SIGNING_KEY_OPERATIONS: readonly Operation[] = [
+export const SIGNING_KEY_OPERATIONS = [
   defineOperation({
     id: 'listSigningKeys', method: 'GET', path: '/v1/signing-keys', changes: false,
     summary: 'List the token signing keys with their state (pending, signing, previous, retired) and the rotation schedule',
