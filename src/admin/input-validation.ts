@@ -7,8 +7,8 @@ let ajv: Ajv | undefined;
 const compiled = new WeakMap<object, ValidateFunction>();
 
 /**
- * The shared ajv instance, made on first use (a CLI command that validates nothing does not pay
- * for it). No coercion and no removal of unknown fields: `{"limit":"5"}` against an integer, or a
+ * The shared ajv instance, made on first use (a command that runs no operation does not build
+ * it). No coercion and no removal of unknown fields: `{"limit":"5"}` against an integer, or a
  * mistyped field name, is refused rather than silently read as something else. The schemas are
  * this package's own, checked against the JSON Schema meta-schema by a test: not at every compile,
  * which would cost a local CLI command about 70 ms.
