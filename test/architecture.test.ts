@@ -14,7 +14,8 @@ const RULES: Record<string, { parts: string[]; packages: string[]; nodeBuiltins:
   storage: { parts: ['core'], packages: ['@electric-sql/pglite', 'pg'], nodeBuiltins: 'any' },
   pki: { parts: ['core'], packages: ['@peculiar/x509', 'reflect-metadata', '@peculiar/asn1-schema', '@peculiar/asn1-x509'], nodeBuiltins: 'any' },
   server: { parts: ['core', 'transport', 'pki', 'storage'], packages: ['fastify', 'jose', 'pino', 'prom-client'], nodeBuiltins: 'any' },
-  admin: { parts: ['core', 'transport', 'pki', 'storage', 'server'], packages: ['fastify'], nodeBuiltins: 'any' },
+  // ajv: the one validator of admin inputs (Fastify's own); json-schema-to-ts: types only, erased at run time.
+  admin: { parts: ['core', 'transport', 'pki', 'storage', 'server'], packages: ['fastify', 'ajv', 'json-schema-to-ts'], nodeBuiltins: 'any' },
   resource: { parts: ['core', 'transport'], packages: ['jose', 'undici', 'fastify', 'fastify-plugin'], nodeBuiltins: 'any' },
   client: { parts: ['core'], packages: ['undici', 'jose'], nodeBuiltins: 'any' },
   gateway: { parts: ['core', 'transport', 'resource'], packages: ['undici', 'prom-client'], nodeBuiltins: 'any' },

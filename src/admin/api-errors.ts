@@ -1,8 +1,10 @@
+import type { ErrorObject } from 'ajv';
 import { CertboundError } from '../core/certbound-error.ts';
 import type { ErrorCode } from '../core/error-codes.ts';
 import { OAuthError } from '../core/errors.ts';
 import { isDatabaseError } from '../storage/database-error.ts';
 import { databaseErrorReply } from './database-errors.ts';
+import { describeInputErrors } from './input-validation.ts';
 
 /** The JSON body of every admin API error. */
 export interface AdminErrorBody {
@@ -67,20 +69,9 @@ const BAD_ARGUMENT = new Set(['ERR_INVALID_ARG_VALUE', 'ERR_INVALID_ARG_TYPE', '
 
 interface FrameworkError {
   readonly statusCode?: number;
-  readonly validation?: ReadonlyArray<{ readonly keyword?: string; readonly instancePath?: string; readonly params?: Readonly<Record<string, unknown>> }>;
+  readonly validation?: readonly ErrorObject[];
   readonly validationContext?: string;
   readonly message: string;
-}
-
-/** Fastify's validation message, naming the field when ajv only says "additional properties". */
-function validationMessage(err: FrameworkError): string {
-  const first = err.validation?.[0];
-  // Every string pattern in the admin schemas is the no-control-character one: say so, not the regular expression.
-  if (first?.keyword === 'pattern') return `${err.validationContext ?? 'input'}${first.instancePath ?? ''} has a control character or is not in the expected form`;
-  const extra = first?.keyword === 'additionalProperties' ? first.params?.['additionalProperty'] : undefined;
-  // The field name is the client's: shortened, and without control characters, before it is echoed.
-  const shown = typeof extra === 'string' ? extra.slice(0, 64).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?') : undefined;
-  return shown === undefined ? err.message : `${err.validationContext ?? 'input'} has an unknown field '${shown}'`;
 }
 
 /**
@@ -109,7 +100,7 @@ export function adminErrorReply(err: unknown): AdminErrorReply {
     const framework = err as FrameworkError & Error;
     if (framework.statusCode === 413) return { status: 413, body: { error: 'invalid_input', error_description: 'request body too large' }, unexpected: false };
     const status = framework.statusCode === 415 ? 415 : 400;
-    return { status, body: { error: 'invalid_input', error_description: framework.validation ? validationMessage(framework) : framework.message }, unexpected: false };
+    return { status, body: { error: 'invalid_input', error_description: framework.validation ? describeInputErrors(framework.validationContext ?? 'input', framework.validation) : framework.message }, unexpected: false };
   }
   return SERVER_ERROR;
 }

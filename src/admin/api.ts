@@ -12,8 +12,10 @@ import type { Store } from '../storage/store.ts';
 import { authenticateAdmin, type AdminAuthentication } from './api-auth.ts';
 import { adminErrorReply, type AdminErrorBody } from './api-errors.ts';
 import { openApiDocument } from './openapi.ts';
-import { pathParams, type Operation, type OperationInput } from './operation.ts';
-import { ID_MAX, NO_CONTROL, OPERATIONS } from './operations.ts';
+import { pathParamSchema } from './input-schemas.ts';
+import { compileSchema, queryStringValidator } from './input-validation.ts';
+import { pathParams, type JsonSchema, type Operation, type OperationInput } from './operation.ts';
+import { OPERATIONS } from './operations.ts';
 import { runOperation } from './run.ts';
 
 /** How to run the admin API. */
@@ -71,11 +73,6 @@ function routePath(path: string): string {
   return path.replace(/\{(\w+)\}/g, ':$1');
 }
 
-/** A path parameter: a resource identifier is a URL, everything else an id; never a control character. */
-function paramSchema(name: string): Record<string, unknown> {
-  return { type: 'string', minLength: 1, maxLength: name === 'resource' ? 2048 : ID_MAX, pattern: NO_CONTROL };
-}
-
 /** Whether a body sent to an operation that takes no input is empty: none, `{}` or an empty text. */
 function emptyBody(body: unknown): boolean {
   if (body === undefined || body === null || body === '') return true;
@@ -94,7 +91,7 @@ function noInputAnswer(body: unknown): AdminErrorBody {
 function routeSchema(op: Operation): Record<string, unknown> {
   const names = pathParams(op.path);
   const params = names.length === 0 ? {} : {
-    params: { type: 'object', properties: Object.fromEntries(names.map((n) => [n, paramSchema(n)])), required: names },
+    params: { type: 'object', properties: Object.fromEntries(names.map((n) => [n, pathParamSchema(n)])), required: names },
   };
   // An operation without input has no body schema: its handler refuses any body but none or {} (emptyBody).
   if (op.method === 'POST' || op.method === 'PUT') return { ...params, ...(op.input ? { body: op.input } : {}) };
@@ -144,6 +141,11 @@ export async function startAdminApi(options: AdminApiOptions): Promise<AdminApi>
     // Resource identifiers are URLs, percent-encoded into the path: longer than find-my-way's default allows.
     maxParamLength: 8192,
   });
+  // The validator the local CLI uses too (input-validation.ts), instead of Fastify's own ajv, which
+  // removes unknown fields and coerces types by default: a typo is not silently dropped, and
+  // `"bound_tokens": null` is not read as false nor `{"partner": 4711}` as "4711". Only a query
+  // string's integer fields are read as numbers, from digits.
+  app.setValidatorCompiler<JsonSchema>(({ schema, httpPart }) => (httpPart === 'querystring' ? queryStringValidator(schema) : compileSchema(schema)));
 
   const refuse = (request: FastifyRequest, auth: Extract<AdminAuthentication, { ok: false }>): AdminErrorBody => {
     // Buffered and aggregated per peer and reason, never a write on the request path: an

@@ -57,7 +57,7 @@ const MAX_DAYS = 397;
  */
 export async function signCsr(
   store: Store,
-  request: { partner: string; csr: string; client?: string; days?: number; sanUris?: readonly string[] },
+  request: { partner: string; csr: string; client?: string | undefined; days?: number | undefined; sanUris?: readonly string[] | undefined },
 ): Promise<SignedCertificate> {
   const days = request.days ?? 90;
   if (!Number.isInteger(days) || days < 1 || days > MAX_DAYS) {
@@ -123,7 +123,7 @@ export const REVOCATION_REASONS = ['unspecified', 'keyCompromise', 'affiliationC
  */
 export async function revokeCertificate(
   store: Store,
-  which: { serial?: string; thumbprint?: string; reason?: string },
+  which: { serial?: string | undefined; thumbprint?: string | undefined; reason?: string | undefined },
 ): Promise<RevokedCertificate> {
   const reason = which.reason ?? 'unspecified';
   if (!(REVOCATION_REASONS as readonly string[]).includes(reason)) {

@@ -20,18 +20,19 @@ import { pkcs8ToPem } from '../pki/keys.ts';
 export interface ClientRegistration {
   readonly id: string;
   readonly partnerId: string;
-  readonly authMethod?: AuthMethod;
-  readonly scope?: string;
+  /** One of AUTH_METHODS (tls_client_auth by default); any other is refused as invalid_client_metadata. */
+  readonly authMethod?: string | undefined;
+  readonly scope?: string | undefined;
   readonly resources?: readonly string[];
   readonly subject?: { readonly kind: SubjectMatcherKind; readonly value: string };
   /** PEM of the certificate a `self_signed_tls_client_auth` client will present. */
-  readonly certificatePem?: string;
+  readonly certificatePem?: string | undefined;
   /** Issue a key and certificate for the client into this directory (development shortcut). */
   readonly issueCertTo?: string;
   /** Issue a key and certificate for the client and return them (the admin API's `issue_cert`). */
   readonly issueCert?: boolean;
-  readonly tokenTtl?: number;
-  readonly boundTokens?: boolean;
+  readonly tokenTtl?: number | undefined;
+  readonly boundTokens?: boolean | undefined;
   readonly introspects?: readonly string[];
 }
 
@@ -73,13 +74,18 @@ function defaultSubject(clientId: string, partnerId: string): string {
   return formatDn([[{ type: '2.5.4.10', value: partnerId }], [{ type: '2.5.4.3', value: clientId }]]);
 }
 
+/** Whether `method` is a supported authentication method (RFC 8705 §2, RFC 6749 §2.3.1). */
+function isAuthMethod(method: string): method is AuthMethod {
+  return (AUTH_METHODS as readonly string[]).includes(method);
+}
+
 /** Checks what can be checked before touching keys: ids, method, options that exclude each other, lifetime, scopes, URIs. */
 function validate(reg: ClientRegistration): { method: AuthMethod; tokenTtl: number; scopes: string[] } {
   const method = reg.authMethod ?? 'tls_client_auth';
   if (!CLIENT_ID.test(reg.id)) {
     throw new CertboundError('ERR_CERTBOUND_INVALID_ID', `invalid client id '${reg.id}': use 1-128 letters, digits, '.', '_' or '-'`);
   }
-  if (!AUTH_METHODS.includes(method)) throw new InvalidClientMetadata(`unknown authentication method '${method}': use one of ${AUTH_METHODS.join(', ')}`);
+  if (!isAuthMethod(method)) throw new InvalidClientMetadata(`unknown authentication method '${method}': use one of ${AUTH_METHODS.join(', ')}`);
   if (reg.subject && method !== 'tls_client_auth') throw new InvalidClientMetadata('a subject matcher applies only to tls_client_auth clients');
   if (reg.certificatePem !== undefined && method !== 'self_signed_tls_client_auth') {
     throw new InvalidClientMetadata('--cert applies only to self_signed_tls_client_auth clients');

@@ -1,4 +1,4 @@
-import { pathParams, type JsonSchema, type Operation } from './operation.ts';
+import { pathParams, type InputSchema, type Operation } from './operation.ts';
 
 /** An OpenAPI 3.1 document, as JSON. */
 export type OpenApiDocument = Readonly<Record<string, unknown>>;
@@ -14,10 +14,9 @@ const ERROR_RESPONSES: Readonly<Record<string, string>> = {
   '503': 'The database could not answer (`temporarily_unavailable`); try again',
 };
 
-function queryParameters(input: JsonSchema): unknown[] {
-  const properties = (input['properties'] ?? {}) as Record<string, JsonSchema>;
-  const required = new Set((input['required'] ?? []) as string[]);
-  return Object.entries(properties).map(([name, schema]) => ({ name, in: 'query', required: required.has(name), schema }));
+function queryParameters(input: InputSchema): unknown[] {
+  const required = new Set(input.required);
+  return Object.entries(input.properties).map(([name, schema]) => ({ name, in: 'query', required: required.has(name), schema }));
 }
 
 function operationObject(op: Operation): Record<string, unknown> {

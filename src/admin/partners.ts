@@ -31,7 +31,7 @@ export interface PartnerView {
  * under the platform root (the default), or the partner's own CA certificates (`caPem`),
  * imported without their keys.
  */
-export async function addPartner(store: Store, id: string, options: { caPem?: string; crlSource?: string | null } = {}): Promise<PartnerView> {
+export async function addPartner(store: Store, id: string, options: { caPem?: string | undefined; crlSource?: string | null } = {}): Promise<PartnerView> {
   assertPartnerId(id);
   if (await store.getPartner(id)) throw new CertboundError('ERR_CERTBOUND_EXISTS', `partner '${id}' already exists`);
   if (options.caPem !== undefined) {

@@ -69,7 +69,7 @@ export async function addResource(store: Store, uri: string, owner: string, scop
  * Grants a partner's clients — or one of them — tokens for a resource with a subset of its
  * scopes (all of them when none are named). Granting again replaces the scopes.
  */
-export async function grantResource(store: Store, uri: string, partnerId: string, options: { client?: string; scope?: string } = {}): Promise<GrantView> {
+export async function grantResource(store: Store, uri: string, partnerId: string, options: { client?: string | undefined; scope?: string | undefined } = {}): Promise<GrantView> {
   const resource = await getResource(store, uri);
   await getPartner(store, partnerId);
   if (options.client !== undefined) {

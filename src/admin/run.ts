@@ -56,21 +56,24 @@ export function adminAuditEvent(
 }
 
 /**
- * Runs an admin operation. A change is saved together with a new registry version mark (and,
+ * Runs an admin operation on an input checked against its schema first. A change is saved together with a new registry version mark (and,
  * on PostgreSQL, its NOTIFY) in one transaction: it is never saved without every instance on
  * the store being told, nor announced without being saved — a failed announcement fails the
  * change, and the caller hears of it. The change is recorded in the audit log — done or
  * refused, by whom, on what — in the same store.
  */
 export async function runOperation(ctx: AdminContext, op: Operation, input: OperationInput): Promise<unknown> {
-  if (!op.changes) return op.run(ctx, input);
+  // Checked against the operation's schema before anything else, over HTTP as on a local store:
+  // malformed input changes nothing and leaves no audit row (its text is the caller's, unchecked).
+  const run = op.prepare(input);
+  if (!op.changes) return run(ctx);
   // So that `audit --partner P` finds changes to P's clients too (read before a delete).
   const client = text(input, 'client');
   const partnerOfClient = client === null ? null : ((await ctx.store.getClient(client).catch(() => null))?.partnerId ?? null);
   let result: unknown;
   try {
     result = await ctx.store.transaction(async (tx) => {
-      const done = await op.run({ ...ctx, store: tx }, input);
+      const done = await run({ ...ctx, store: tx });
       await bumpRegistryVersion(tx);
       return done;
     });

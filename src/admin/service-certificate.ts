@@ -5,7 +5,8 @@ import { issueCertificate } from '../pki/issue.ts';
 import { watchedCertificates } from '../server/certificate-inventory.ts';
 import type { Store } from '../storage/store.ts';
 import { platformCa, sansOf, TOKEN_SERVICE_TLS } from './init.ts';
-import { InvalidAdminInput, opt, type Operation } from './operation.ts';
+import { integer, object } from './input-schemas.ts';
+import { defineOperation } from './operation.ts';
 
 /**
  * Re-issues the token service's TLS certificate from the platform CA with a new key, keeping its
@@ -48,22 +49,16 @@ export async function expiringCertificates(store: Store, now: Date, withinMs: nu
 const MAX_WITHIN_S = 3_650 * 86_400;
 
 /** The operations on the service certificate and certificate expiry. */
-export const SERVICE_CERTIFICATE_OPERATIONS: readonly Operation[] = [
-  {
+export const SERVICE_CERTIFICATE_OPERATIONS = [
+  defineOperation({
     id: 'listExpiringCertificates', method: 'GET', path: '/v1/certificates/expiring', changes: false,
     summary: 'Certificates expiring within within_seconds (default 30 days), expired ones included: the service TLS certificate, CAs, administrator, client and issued server certificates',
-    // A query string: digits, as text (the API does not coerce types).
-    input: { type: 'object', properties: { within_seconds: { type: 'string', pattern: '^[0-9]{1,9}$' } }, required: [], additionalProperties: false },
-    run: async (ctx, i) => {
-      const given = i['within_seconds'];
-      const within = typeof given === 'string' ? Number(given) : (opt(i, 'within_seconds', 'number') ?? 30 * 86_400);
-      if (!Number.isInteger(within) || within < 0 || within > MAX_WITHIN_S) throw new InvalidAdminInput(`within_seconds must be 0 to ${MAX_WITHIN_S}`);
-      return expiringCertificates(ctx.store, new Date(), within * 1000);
-    },
-  },
-  {
+    input: object({ within_seconds: integer(0, MAX_WITHIN_S) }, []),
+    run: (ctx, i) => expiringCertificates(ctx.store, new Date(), (i.within_seconds ?? 30 * 86_400) * 1000),
+  }),
+  defineOperation({
     id: 'renewServiceCertificate', method: 'POST', path: '/v1/service-certificate/renew', changes: true,
     summary: "Re-issue the token service's TLS certificate (new key, same names) from the platform CA; running instances serve it from their next reload, at once for this one",
     run: (ctx) => renewServiceCertificate(ctx.store),
-  },
+  }),
 ];

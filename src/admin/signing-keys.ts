@@ -9,7 +9,8 @@ import {
   writeRotationSchedule,
   type KeyStatus,
 } from '../server/key-rotation.ts';
-import { opt, InvalidAdminInput, type Operation } from './operation.ts';
+import { integer, object } from './input-schemas.ts';
+import { defineOperation, InvalidAdminInput } from './operation.ts';
 
 /** At most 30 days of lead time: a longer one is a typo, and its key would wait that long to sign. */
 const MAX_LEAD_TIME_S = 30 * 86_400;
@@ -34,8 +35,8 @@ function seconds(ms: number): number {
 }
 
 /** The signing-key operations, served at /v1/signing-keys and run by `certbound keys`. */
-export const SIGNING_KEY_OPERATIONS: readonly Operation[] = [
-  {
+export const SIGNING_KEY_OPERATIONS = [
+  defineOperation({
     id: 'listSigningKeys', method: 'GET', path: '/v1/signing-keys', changes: false,
     summary: 'List the token signing keys with their state (pending, signing, previous, retired) and the rotation schedule',
     run: async (ctx) => {
@@ -45,40 +46,31 @@ export const SIGNING_KEY_OPERATIONS: readonly Operation[] = [
         schedule: schedule && { every_seconds: seconds(schedule.everyMs), lead_time_seconds: seconds(schedule.leadTimeMs) },
       };
     },
-  },
-  {
+  }),
+  defineOperation({
     id: 'rotateSigningKey', method: 'POST', path: '/v1/signing-keys/rotate', changes: true,
     summary: 'Add a new signing key: published in the JWKS at once, signing after the lead time (1 hour by default)',
-    input: { type: 'object', properties: { lead_time_seconds: { type: 'integer', minimum: 0, maximum: MAX_LEAD_TIME_S } }, required: [], additionalProperties: false },
+    input: object({ lead_time_seconds: integer(0, MAX_LEAD_TIME_S) }, []),
     run: async (ctx, i) => {
-      const lead = opt(i, 'lead_time_seconds', 'number');
-      if (lead !== undefined && !(Number.isInteger(lead) && lead >= 0 && lead <= MAX_LEAD_TIME_S)) throw new InvalidAdminInput(`lead_time_seconds must be 0 to ${MAX_LEAD_TIME_S}`);
-      const key = await rotateSigningKey(ctx.store, new Date(), lead === undefined ? DEFAULT_LEAD_TIME_MS : lead * 1000);
+      const key = await rotateSigningKey(ctx.store, new Date(), i.lead_time_seconds === undefined ? DEFAULT_LEAD_TIME_MS : i.lead_time_seconds * 1000);
       return { kid: key.kid, alg: key.alg, activates_at: key.activatesAt.toISOString() };
     },
-  },
-  {
+  }),
+  defineOperation({
     id: 'setSigningKeySchedule', method: 'PUT', path: '/v1/signing-keys/schedule', changes: true,
     summary: 'Rotate the signing key automatically every every_seconds (0 stops it), each new key published lead_time_seconds before it signs',
-    input: {
-      type: 'object',
-      properties: { every_seconds: { type: 'integer', minimum: 0, maximum: MAX_PERIOD_S }, lead_time_seconds: { type: 'integer', minimum: 0, maximum: MAX_LEAD_TIME_S } },
-      required: ['every_seconds'],
-      additionalProperties: false,
-    },
+    input: object({ every_seconds: integer(0, MAX_PERIOD_S), lead_time_seconds: integer(0, MAX_LEAD_TIME_S) }, ['every_seconds']),
     run: async (ctx, i) => {
-      const every = opt(i, 'every_seconds', 'number');
-      const lead = opt(i, 'lead_time_seconds', 'number') ?? seconds(DEFAULT_LEAD_TIME_MS);
-      if (every === undefined || !Number.isInteger(every) || every < 0 || every > MAX_PERIOD_S) throw new InvalidAdminInput(`every_seconds must be 0 to ${MAX_PERIOD_S}`);
-      if (!Number.isInteger(lead) || lead < 0 || lead > MAX_LEAD_TIME_S) throw new InvalidAdminInput(`lead_time_seconds must be 0 to ${MAX_LEAD_TIME_S}`);
+      const every = i.every_seconds;
+      const lead = i.lead_time_seconds ?? seconds(DEFAULT_LEAD_TIME_MS);
       if (every !== 0 && every <= lead) throw new InvalidAdminInput('every_seconds must be longer than lead_time_seconds');
       await writeRotationSchedule(ctx.store, every === 0 ? null : { everyMs: every * 1000, leadTimeMs: lead * 1000 });
       return { schedule: every === 0 ? null : { every_seconds: every, lead_time_seconds: lead } };
     },
-  },
-  {
+  }),
+  defineOperation({
     id: 'retireSigningKeys', method: 'POST', path: '/v1/signing-keys/retire', changes: true,
     summary: 'Withdraw from the JWKS every previous signing key whose tokens have all expired (the service also does it by itself)',
     run: async (ctx) => ({ retired: await retireExpiredKeys(ctx.store, new Date()) }),
-  },
+  }),
 ];

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { localAdminFiles } from '../admin/local-admin.ts';
-import { operation } from '../admin/operations.ts';
+import { operation, type InputFor, type OperationId } from '../admin/operations.ts';
 import { runOperation } from '../admin/run.ts';
-import type { OperationInput } from '../admin/operation.ts';
+import type { Operation, OperationInput } from '../admin/operation.ts';
 import { CertboundError } from '../core/certbound-error.ts';
 import type { KeyEncryptionKey } from '../core/key-wrap.ts';
 import { readServeLock } from '../storage/lock.ts';
@@ -12,8 +12,17 @@ import type { Store } from '../storage/store.ts';
 import type { AdminIdentity } from './admin-client.ts';
 import { assertDataDirInitialised, UsageError, withStore } from './context.ts';
 
-/** Runs an admin operation by id and returns its JSON result. */
-export type Invoke = (id: string, input?: OperationInput) => Promise<unknown>;
+/**
+ * Runs an admin operation by id and returns its JSON result. Its input is typed from the
+ * operation's schema, so a command that builds a wrong one does not compile (and the schema
+ * refuses it at run time wherever it goes).
+ */
+export type Invoke = <Id extends OperationId>(id: Id, ...input: Record<never, never> extends InputFor<Id> ? [input?: InputFor<Id>] : [input: InputFor<Id>]) => Promise<unknown>;
+
+/** The Invoke of a way to run an operation (on a remote admin API, or on a store). */
+function invoker(run: (op: Operation, input: OperationInput) => Promise<unknown>): Invoke {
+  return (id, ...input) => run(operation(id), input[0] ?? {});
+}
 
 /** Where admin commands act: the options every admin command takes. */
 export interface AdminTargetOptions {
@@ -124,12 +133,12 @@ export async function withAdmin<T>(target: AdminTargetOptions, fn: (invoke: Invo
     const { createAdminClient } = await import('./admin-client.ts');
     const client = createAdminClient(remote.url, remote.identity);
     try {
-      return await fn((id, input = {}) => client.invoke(operation(id), input));
+      return await fn(invoker((op, input) => client.invoke(op, input)));
     } finally {
       await client.close();
     }
   }
-  const local = (store: Store) => fn((id, input = {}) => runOperation({ store, actor: 'local' }, operation(id), input));
+  const local = (store: Store) => fn(invoker((op, input) => runOperation({ store, actor: 'local' }, op, input)));
   const { dir, kek } = target;
   // Only init and serve make a data directory; every other command acts on one that exists.
   if (target.database === undefined) await assertDataDirInitialised(dir);

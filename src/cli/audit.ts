@@ -39,12 +39,13 @@ ${ADMIN_TARGET_USAGE}`,
     }
     exactly(positionals, 0, 'certbound audit [--partner P] [--client C] [--since T] [--outcome denied]');
     if (values.outcome !== undefined && values.outcome !== 'success' && values.outcome !== 'denied') throw new UsageError('--outcome is success or denied');
+    const outcome: 'success' | 'denied' | undefined = values.outcome === 'success' || values.outcome === 'denied' ? values.outcome : undefined;
     const limit = integerOption('limit', values.limit, 1, 10_000);
     const input = {
       ...(values.partner === undefined ? {} : { partner: values.partner }),
       ...(values.client === undefined ? {} : { client: values.client }),
       ...(values.since === undefined ? {} : { since: values.since }),
-      ...(values.outcome === undefined ? {} : { outcome: values.outcome }),
+      ...(outcome === undefined ? {} : { outcome }),
       ...(limit === undefined ? {} : { limit }),
     };
     const events = (await onTarget(values, (invoke) => invoke('queryAudit', input))) as Event[];

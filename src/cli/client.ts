@@ -166,7 +166,7 @@ export const client: Command = {
         case 'enable':
         case 'revoke-tokens': {
           const [id] = exactly(rest, 1, `certbound client ${sub} <client-id>`);
-          const op = { show: 'showClient', disable: 'disableClient', enable: 'enableClient', 'revoke-tokens': 'revokeClientTokens' }[sub];
+          const op = ({ show: 'showClient', disable: 'disableClient', enable: 'enableClient', 'revoke-tokens': 'revokeClientTokens' } as const)[sub];
           const r = await invoke(op, { client: id! });
           show(io, json, r, () => (sub === 'revoke-tokens' ? `Every access token of '${id}' issued up to ${field(r, 'revoked_before')} is revoked.` : describe(r as ClientView)));
           return 0;

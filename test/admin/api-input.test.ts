@@ -8,6 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import { addAdminCertificate } from '../../src/admin/admins.ts';
 import { adminErrorReply } from '../../src/admin/api-errors.ts';
 import { type AdminApi } from '../../src/admin/api.ts';
+import { operation } from '../../src/admin/operations.ts';
+import { runOperation } from '../../src/admin/run.ts';
 import { isDatabaseError, loggableError } from '../../src/storage/database-error.ts';
 import { send, type Response, type TlsIdentity } from '../helpers/https.ts';
 import { startHarnessAdminApi, startWorld, type Harness } from '../helpers/world.ts';
@@ -67,6 +69,64 @@ describe('admin API input: JSON types are taken as sent (Ajv coerceTypes: false)
     assert.equal(ok.status, 200, ok.text);
     assert.ok(Array.isArray(ok.json) || Array.isArray(JSON.parse(ok.text)));
     for (const limit of ['10001', '0', '-1', '1e3', '5&limit=6']) assertInvalidInput(await call('GET', `/v1/audit?limit=${limit}`), `limit=${limit}`);
+  });
+});
+
+describe('admin API input: integer query parameters are integers, read from digits only (limit, within_seconds)', () => {
+  /** 400 invalid_input whose description names the field and what is wrong with it. */
+  async function assertRefused(path: string, description: string): Promise<void> {
+    const res = await call('GET', path);
+    assertInvalidInput(res, path);
+    assert.equal(res.json?.['error_description'], description, path);
+  }
+
+  test('GET /v1/audit: limit=abc, 0, 10001, -1, 1e3 and a repeated limit are 400 invalid_input naming limit; limit=5 returns at most 5 events', async () => {
+    await assertRefused('/v1/audit?limit=abc', 'querystring/limit must be integer');
+    await assertRefused('/v1/audit?limit=0', 'querystring/limit must be >= 1');
+    await assertRefused('/v1/audit?limit=10001', 'querystring/limit must be <= 10000');
+    await assertRefused('/v1/audit?limit=-1', 'querystring/limit must be integer');
+    await assertRefused('/v1/audit?limit=1e3', 'querystring/limit must be integer');
+    await assertRefused('/v1/audit?limit=5&limit=6', 'querystring/limit must be integer');
+    for (let n = 0; n < 6; n++) assert.equal((await call('POST', '/v1/partners', { json: { partner: `limit-co-${n}` } })).status, 200);
+    const many = await call('GET', '/v1/audit?limit=10000');
+    assert.equal(many.status, 200, many.text);
+    assert.ok((JSON.parse(many.text) as unknown[]).length > 5, 'more than 5 audit events');
+    const five = await call('GET', '/v1/audit?limit=5');
+    assert.equal(five.status, 200, five.text);
+    assert.equal((JSON.parse(five.text) as unknown[]).length, 5);
+  });
+
+  test('GET /v1/certificates/expiring: within_seconds=abc, -1 and above ten years are 400 invalid_input naming within_seconds; 0 and 31536000 are 200', async () => {
+    await assertRefused('/v1/certificates/expiring?within_seconds=abc', 'querystring/within_seconds must be integer');
+    await assertRefused('/v1/certificates/expiring?within_seconds=-1', 'querystring/within_seconds must be integer');
+    await assertRefused('/v1/certificates/expiring?within_seconds=315360001', 'querystring/within_seconds must be <= 315360000');
+    for (const within of ['0', '31536000']) {
+      const res = await call('GET', `/v1/certificates/expiring?within_seconds=${within}`);
+      assert.equal(res.status, 200, res.text);
+      assert.ok(Array.isArray(JSON.parse(res.text)));
+    }
+  });
+
+  test('a JSON body is never converted: {"lead_time_seconds":"60"} is 400 invalid_input over HTTP and ERR_CERTBOUND_INVALID_INPUT locally, and no key is added', async () => {
+    const before = (await world.store.listSigningKeys()).length;
+    const res = await call('POST', '/v1/signing-keys/rotate', { json: { lead_time_seconds: '60' } });
+    assertInvalidInput(res, 'lead_time_seconds as text');
+    assert.equal(res.json?.['error_description'], 'body/lead_time_seconds must be integer');
+    // The CLI on the data directory: the same schema, the same words (its input has no body or query).
+    await assert.rejects(runOperation({ store: world.store, actor: 'local' }, operation('rotateSigningKey'), { lead_time_seconds: '60' }), {
+      code: 'ERR_CERTBOUND_INVALID_INPUT',
+      message: 'input/lead_time_seconds must be integer',
+    });
+    assert.equal((await world.store.listSigningKeys()).length, before);
+  });
+
+  test('/openapi.json types limit and within_seconds as integers with their bounds', async () => {
+    const res = await send(`https://localhost:${api.port}/openapi.json`, { ca });
+    assert.equal(res.status, 200);
+    const paths = res.json?.['paths'] as Record<string, Record<string, { parameters?: { name: string; in: string; schema: unknown }[] }>>;
+    const parameter = (path: string, name: string) => paths[path]?.['get']?.parameters?.find((p) => p.name === name && p.in === 'query')?.schema;
+    assert.deepEqual(parameter('/v1/audit', 'limit'), { type: 'integer', minimum: 1, maximum: 10_000 });
+    assert.deepEqual(parameter('/v1/certificates/expiring', 'within_seconds'), { type: 'integer', minimum: 0, maximum: 315_360_000 });
   });
 });
 
