@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { serverCredentials } from '../helpers/api.ts';
 import { send, type Response } from '../helpers/https.ts';
 import { API, authority, credentials, startWorld, type Credentials, type Harness } from '../helpers/world.ts';
 import { childEnv, freePort, NODE } from '../cli/run.ts';
+import { until } from '../helpers/until.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/node-api-behind-nginx.ts', import.meta.url));
 const CONF = fileURLToPath(new URL('../../examples/nginx.conf', import.meta.url));
@@ -85,12 +85,11 @@ describe('examples/node-api-behind-nginx.ts with examples/nginx.conf', () => {
     // master_process off: one process, ours, that stops with SIGTERM.
     nginx = spawn(NGINX, ['-p', prefix, '-c', join(prefix, 'examples', 'nginx.conf'), '-g', 'daemon off; master_process off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
     nginx.stderr!.on('data', (c: Buffer) => (nginxErr += c.toString()));
-    // Readiness of another process: polled, no assertion depends on how long it takes.
-    for (let i = 0; !(await accepts(frontPort)); i++) {
-      if (nginx.exitCode !== null) throw new Error(`nginx exited: ${nginxErr}`);
-      if (i === 500) throw new Error('nginx did not listen');
-      await sleep(20);
-    }
+    // Readiness of another process: polled (the one bounded poll), no assertion depends on how long it takes.
+    await until('nginx listens', async () => {
+      if (nginx!.exitCode !== null) throw new Error(`nginx exited: ${nginxErr}`);
+      return accepts(frontPort);
+    });
   });
 
   after(async () => {
