@@ -1,0 +1,234 @@
+// The docs pages a newcomer follows, run as written: every `sh` block of docs/partners.md,
+// docs/operations.md and docs/concepts.md, in order, in a fresh directory, and the
+// `config --print` transcript of docs/configuration.md against the file the page shows. A plain
+// `npm run certbound -- X` line (no variable, substitution, pipe or redirection) is the same argv
+// through the same main(), so it runs in this process (milliseconds instead of a Node start-up);
+// lines with shell features run in `sh`; `serve` starts in the background on a free port.
+// (README.md and examples/README.md: test/readme.test.ts. docs/deployment.md: test/deploy/.)
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { certbound, freePort, MAIN, NODE, shell, startCertbound, type CliResult } from './cli/run.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CLI = /^npm run (?:-s |--silent )?certbound -- (.*)$/;
+/** What makes a line need a shell: variables, substitutions, pipes, redirections, lists, globs. */
+const SHELL_FEATURES = /[$`|<>&;()*]/;
+
+/** The fenced blocks of a page in a given language (`sh`, `json`, or '' for a bare fence). */
+async function fenced(page: string, lang: string): Promise<string[]> {
+  const text = await readFile(join(ROOT, page), 'utf8');
+  return [...text.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].filter((m) => m[1] === lang).map((m) => m[2]!);
+}
+
+/** The commands of a block: continued lines joined, comment lines and trailing `# comments` dropped. */
+function commands(block: string): string[] {
+  return block
+    .replaceAll('\\\n', ' ')
+    .split('\n')
+    .map((line) => line.replace(/\s{2,}# .*$/, '').trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+/** The words of a command line without shell features: double- and single-quoted words kept whole. */
+function words(line: string): string[] {
+  return [...line.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!);
+}
+
+/** A placeholder in a page and what it stands for once the steps before it have run. */
+interface Placeholder {
+  readonly text: string;
+  value(dir: string): Promise<string>;
+}
+
+/** One command run from a page, and its outcome. */
+interface Ran {
+  readonly command: string;
+  readonly result: CliResult;
+}
+
+/** Runs a page's commands in one fresh directory, as a reader pasting them would. */
+class PageReader {
+  readonly ran: Ran[] = [];
+  private readonly stops: (() => Promise<unknown>)[] = [];
+  dir = '';
+  private port = 0;
+  private readonly placeholders: readonly Placeholder[];
+  constructor(placeholders: readonly Placeholder[] = []) {
+    this.placeholders = placeholders;
+  }
+
+  async open(): Promise<void> {
+    this.dir = await mkdtemp(join(tmpdir(), 'certbound-docs-'));
+    this.port = await freePort();
+  }
+
+  async close(): Promise<void> {
+    for (const stop of this.stops.reverse()) await stop();
+    if (this.dir !== '') await rm(this.dir, { recursive: true, force: true });
+  }
+
+  private async fill(command: string): Promise<string> {
+    let out = command;
+    for (const p of this.placeholders) if (out.includes(p.text)) out = out.replaceAll(p.text, await p.value(this.dir));
+    return out;
+  }
+
+  private record(command: string, result: CliResult): void {
+    assert.equal(result.code, 0, `${command}\n${result.stdout}\n${result.stderr}`);
+    this.ran.push({ command, result });
+  }
+
+  private async script(lines: string[]): Promise<void> {
+    if (lines.length === 0) return;
+    // The pinned Node first on the PATH, as npm scripts have it; the CLI is that Node on its entry.
+    const body = lines.map((l) => l.replaceAll(/npm run (?:-s |--silent )?certbound --/g, `"${NODE}" "${MAIN}"`)).join('\n');
+    const text = lines.join('\n');
+    this.record(text, await shell(`set -e\nexport PATH='${dirname(NODE)}:${process.env['PATH'] ?? ''}'\n${body}`, this.dir));
+  }
+
+  /** Runs one documented command line (or the blocks' lines in order, sharing one `sh` where they need it). */
+  async run(block: string): Promise<void> {
+    let pending: string[] = [];
+    for (const raw of commands(block)) {
+      const command = await this.fill(raw);
+      const cli = CLI.exec(command);
+      if (cli === null || SHELL_FEATURES.test(cli[1]!)) {
+        pending.push(command);
+        continue;
+      }
+      await this.script(pending);
+      pending = [];
+      const args = words(cli[1]!);
+      if (args[0] === 'serve') await this.serve(args.slice(1));
+      else this.record(command, await certbound(args, { cwd: this.dir }));
+    }
+    await this.script(pending);
+  }
+
+  /** `serve` as the page starts it, on a free port instead of 8443, until the page is done. */
+  private async serve(args: string[]): Promise<void> {
+    const serve = startCertbound(['serve', ...args, '--port', String(this.port), '--admin-port', '0'], { cwd: this.dir });
+    this.stops.push(() => serve.stop('SIGINT'));
+    await serve.waitFor(/Stop with Ctrl-C\.\n/);
+    this.ran.push({ command: `serve ${args.join(' ')}`, result: { code: 0, stdout: serve.stdout(), stderr: serve.stderr() } });
+  }
+
+  /** The outcome of the first command run that starts with `prefix`. */
+  output(prefix: string): string {
+    const found = this.ran.find((r) => r.command.startsWith(prefix));
+    assert.ok(found, `no command ran that starts with ${prefix}`);
+    return found.result.stdout;
+  }
+}
+
+/** A reader with a fresh directory for the tests of one describe(). */
+function reading(placeholders: readonly Placeholder[] = []): PageReader {
+  const reader = new PageReader(placeholders);
+  before(() => reader.open());
+  after(() => reader.close());
+  return reader;
+}
+
+describe('docs/partners.md, every command as written', () => {
+  // "3f9a1c0d stands for the fingerprint of initech-root.pem that partner show printed."
+  const reader = reading([
+    {
+      text: '3f9a1c0d',
+      value: async (dir) => new X509Certificate(await readFile(join(dir, 'initech-root.pem'))).fingerprint256.replaceAll(':', '').slice(0, 8).toLowerCase(),
+    },
+  ]);
+
+  test('after init, each block exits 0 in order: test roots, partners and anchors, a CSR signed for a registered client, grants, serve --ca-names roots', async () => {
+    await reader.run('npm run certbound -- init');
+    for (const block of await fenced('docs/partners.md', 'sh')) await reader.run(block);
+  });
+
+  test('partner show names the fingerprint the page removes by, and the rollover leaves initech with the 2027 anchor only', () => {
+    assert.match(reader.output('npm run certbound -- partner show initech'), /CN=initech-root,O=initech/);
+    const list = reader.output('npm run certbound -- partner list');
+    assert.match(list, /^initech\tactive\t1 anchor\(s\)/m);
+    assert.match(reader.output('npm run certbound -- partner trust initech --remove-ca'), /^Trust anchor [0-9a-f]{16}… of 'initech' removed: CN=initech-root,O=initech$/m);
+  });
+
+  test('cert sign writes the certificate of the registered client: the CSR subject, from acme\u2019s CA', async () => {
+    const cert = new X509Certificate(await readFile(join(reader.dir, 'cert.pem')));
+    assert.match(cert.subject, /CN=orders-client/);
+    assert.match(cert.subject, /O=acme/);
+  });
+});
+
+describe('docs/operations.md, every command as written', () => {
+  const reader = reading();
+
+  test('after init, keys list/rotate/retire, cert expiring and cert server --renew each exit 0', async () => {
+    await reader.run('npm run certbound -- init');
+    for (const block of await fenced('docs/operations.md', 'sh')) await reader.run(block);
+  });
+
+  test('keys list shows the signing key and the schedule; cert expiring --json is JSON for scripts', () => {
+    assert.match(reader.output('npm run certbound -- keys list'), /\tsigning\t/);
+    assert.match(reader.output('npm run certbound -- keys rotate --schedule 30d'), /rotates every 30d/);
+    assert.ok(Array.isArray(JSON.parse(reader.output('npm run -s certbound -- cert expiring --within 7d --json'))));
+  });
+});
+
+describe('docs/concepts.md, every command as written', () => {
+  const reader = reading();
+
+  test('rotating the KEK of the embedded store: <dir>/kek is replaced by new.kek (the PostgreSQL line needs a database and is left out)', async () => {
+    await reader.run('npm run certbound -- init');
+    const blocks = await fenced('docs/concepts.md', 'sh');
+    assert.ok(blocks.length > 0, 'docs/concepts.md has sh blocks');
+    for (const block of blocks) await reader.run(commands(block).filter((c) => !c.includes('postgres://')).join('\n'));
+    const kek = await readFile(join(reader.dir, 'new.kek'), 'utf8');
+    assert.equal((await readFile(join(reader.dir, '.certbound', 'kek'), 'utf8')).trim(), kek.trim());
+    assert.match(reader.output('npm run certbound -- keys rewrap'), /Re-wrapped \d+ private keys/);
+  });
+});
+
+describe('docs/configuration.md: config --print against the page\u2019s own file', () => {
+  const reader = reading();
+
+  test('the transcript is what the command prints for the file above, line for line where it shows one', async () => {
+    const file = (await fenced('docs/configuration.md', 'json')).find((b) => b.includes('"$schema"'));
+    assert.ok(file, 'the page shows a configuration file');
+    await writeFile(join(reader.dir, 'certbound.json'), file);
+    const transcript = (await fenced('docs/configuration.md', '')).find((b) => b.startsWith('$ '));
+    assert.ok(transcript, 'the page shows a config --print transcript');
+    const [prompt = '', ...shown] = transcript.trimEnd().split('\n');
+    const line = /^\$ (\w+)=(\S+) (npm run .*)$/.exec(prompt);
+    assert.ok(line, prompt);
+    const args = words(CLI.exec(line[3]!)![1]!);
+    const env = { [line[1]!]: line[2]! };
+    const printed = await certbound(args, { cwd: reader.dir, env });
+    assert.equal(printed.code, 0, printed.stderr);
+    const lines = printed.stdout.split('\n');
+    for (const row of shown.filter((r) => r.trim() !== '…')) assert.ok(lines.includes(row), `printed:\n${printed.stdout}\nmissing: ${row}`);
+
+    const json = (await fenced('docs/configuration.md', 'json')).find((b) => b.includes('"config_file"'));
+    assert.ok(json, 'the page shows the --json form');
+    const documented = JSON.parse(json) as { command: string; config_file: string; options: Record<string, unknown>; kek: unknown };
+    const asJson = await certbound(['config', '--print', '--json', ...args.slice(2)], { cwd: reader.dir, env });
+    assert.equal(asJson.code, 0, asJson.stderr);
+    const actual = JSON.parse(asJson.stdout) as typeof documented;
+    assert.equal(actual.command, documented.command);
+    assert.equal(actual.config_file, documented.config_file);
+    assert.deepEqual(actual.kek, documented.kek);
+    for (const [name, value] of Object.entries(documented.options)) assert.deepEqual(actual.options[name], value, name);
+  });
+});
+
+describe('docs/client.md: the shell lines are the README\u2019s, which test/readme.test.ts runs', () => {
+  test('each line of "From the shell" is a line of the README\u2019s "Calling an API" or walk-through', async () => {
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const readmeLines = new Set(readme.split('\n').map((l) => l.trim().replace(/^npm run -s /, 'npm run ')));
+    const lines = (await fenced('docs/client.md', 'sh')).flatMap(commands);
+    assert.ok(lines.length > 0);
+    for (const l of lines) assert.ok(readmeLines.has(l), `docs/client.md: ${l} is not in the README`);
+  });
+});
