@@ -160,6 +160,15 @@ describe('docs/partners.md, every command as written', () => {
     assert.match(cert.subject, /CN=orders-client/);
     assert.match(cert.subject, /O=acme/);
   });
+  test('a client --resource nobody registered is refused, naming resource add, as the page says; client --help says the same', async () => {
+    const refused = await certbound(['client', 'add', 'x1', '--partner', 'acme', '--subject-dn', 'CN=x1,O=acme', '--resource', 'https://unknown.acme.example/'], { cwd: reader.dir });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /is not registered: its owner registers it first with certbound resource add/);
+    const help = await certbound(['client', '--help'], { cwd: reader.dir });
+    assert.equal(help.code, 0);
+    assert.doesNotMatch(help.stdout, /Unknown ones are registered/);
+    assert.match(help.stdout, /Each must be registered already \(resource add\)/);
+  });
 });
 
 describe('docs/operations.md, every command as written', () => {
