@@ -6,13 +6,15 @@
 // lines with shell features run in `sh`; `serve` starts in the background on a free port.
 // (README.md and examples/README.md: test/readme.test.ts. docs/deployment.md: test/deploy/.)
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { certbound, freePort, MAIN, NODE, shell, startCertbound, type CliResult } from './cli/run.ts';
+import { certbound, childEnv, freePort, MAIN, NODE, shell, startCertbound, type CliResult } from './cli/run.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = /^npm run (?:-s |--silent )?certbound -- (.*)$/;
@@ -56,7 +58,9 @@ class PageReader {
   readonly ran: Ran[] = [];
   private readonly stops: (() => Promise<unknown>)[] = [];
   dir = '';
-  private port = 0;
+  /** The free ports standing in for the documented 8443 (token service) and 9443 (an API). */
+  port = 0;
+  apiPort = 0;
   private readonly placeholders: readonly Placeholder[];
   constructor(placeholders: readonly Placeholder[] = []) {
     this.placeholders = placeholders;
@@ -65,6 +69,7 @@ class PageReader {
   async open(): Promise<void> {
     this.dir = await mkdtemp(join(tmpdir(), 'certbound-docs-'));
     this.port = await freePort();
+    this.apiPort = await freePort();
   }
 
   async close(): Promise<void> {
@@ -116,6 +121,20 @@ class PageReader {
     this.stops.push(() => serve.stop('SIGINT'));
     await serve.waitFor(/Stop with Ctrl-C\.\n/);
     this.ran.push({ command: `serve ${args.join(' ')}`, result: { code: 0, stdout: serve.stdout(), stderr: serve.stderr() } });
+  }
+
+  /** `npm run example:X` with the environment the line sets, on the free API port, until the page is done. */
+  async example(file: string, env: Record<string, string>): Promise<void> {
+    const api = spawn(NODE, [join(ROOT, 'examples', file)], {
+      cwd: this.dir,
+      env: childEnv({ ...env, PORT: String(this.apiPort), ISSUER: `https://localhost:${this.port}` }),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    this.stops.push(async () => {
+      api.kill();
+      if (api.exitCode === null && api.signalCode === null) await once(api, 'exit');
+    });
+    await once(api.stdout, 'data');
   }
 
   /** The outcome of the first command run that starts with `prefix`. */
@@ -239,5 +258,34 @@ describe('docs/client.md: the shell lines are the README\u2019s, which test/read
     const lines = (await fenced('docs/client.md', 'sh')).flatMap(commands);
     assert.ok(lines.length > 0);
     for (const l of lines) assert.ok(readmeLines.has(l), `docs/client.md: ${l} is not in the README`);
+  });
+});
+
+describe('docs/client.md: the examples, in the state the README walk-through leaves', () => {
+  const reader = reading();
+
+  test('after the README\u2019s certbound lines and its orders API, createClient + fetch prints 200 and getToken gets tokens for both audiences', async () => {
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const walk = readme.slice(readme.indexOf('## Five-minute walk-through'), readme.indexOf('## Protecting an API'));
+    const lines = [...walk.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => commands(m[1]!)).filter((c) => CLI.test(c) && !SHELL_FEATURES.test(c));
+    for (const line of lines) await reader.run(line);
+    const calling = readme.slice(readme.indexOf('## Calling an API'));
+    const example = /^(\w+)=(\S+) npm run example:node$/m.exec(calling);
+    assert.ok(example, 'the README starts the node example with its AUDIENCE');
+    await reader.example('node-api.ts', { [example[1]!]: example[2]! });
+
+    // Examples 1, 2 and 4 with one client (3 is a write the walk-through grants no scope for).
+    const [first = '', second = '', , errors = ''] = await fenced('docs/client.md', 'ts');
+    const program = [first.replace('await client.close();', ''), second, errors, 'console.log(JSON.stringify({ token: accessToken.length > 0, renewAt: renewAt > Date.now(), scope: response.scope, other: other.response.scope }));', 'await client.close();']
+      .join('\n')
+      .replace("'certbound/client'", JSON.stringify(join(ROOT, 'src', 'client', 'index.ts')))
+      .replaceAll('https://localhost:8443', `https://localhost:${reader.port}`)
+      .replaceAll('https://localhost:9443', `https://localhost:${reader.apiPort}`);
+    await writeFile(join(reader.dir, 'client-example.ts'), program);
+    const ran = await shell(`"${NODE}" client-example.ts`, reader.dir);
+    assert.equal(ran.code, 0, ran.stderr);
+    const [fetched, got] = ran.stdout.trim().split('\n');
+    assert.equal(fetched, "200 { orders: [], for: 'acme-orders' }");
+    assert.deepEqual(JSON.parse(got!), { token: true, renewAt: true, scope: 'orders:read', other: 'stock:read' });
   });
 });
