@@ -47,7 +47,7 @@ const USAGE = `Usage: certbound client <subcommand> [options] [--dir D] [--json]
                            client_secret_basic | client_secret_post
     --scope "a b"          scopes the client may request for its own resources (default: none)
     --resource URI         an API the client may get tokens for; repeat for more. The first
-                           is its default audience. Unknown ones are registered for the partner.
+                           is its default audience. Each must be registered already (resource add).
     --subject-dn DN | --san-dns NAME | --san-uri URI | --san-ip IP | --san-email ADDR
                            the one expected certificate subject of a tls_client_auth client
     --cert PEM             the certificate of a self_signed_tls_client_auth client (file or PEM)
