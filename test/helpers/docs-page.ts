@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before } from 'node:test';
-import { certbound, childEnv, freePort, MAIN, NODE, shell, startCertbound, type CliResult } from '../cli/run.ts';
+import { BIN, certbound, childEnv, freePort, NODE, shell, startCertbound, type CliResult } from '../cli/run.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = /^npm run (?:-s |--silent )?certbound -- (.*)$/;
@@ -88,7 +88,7 @@ export class PageReader {
   private async script(lines: string[]): Promise<void> {
     if (lines.length === 0) return;
     // The pinned Node first on the PATH, as npm scripts have it; the CLI is that Node on its entry.
-    const body = lines.map((l) => l.replaceAll(/npm run (?:-s |--silent )?certbound --/g, `"${NODE}" "${MAIN}"`)).join('\n');
+    const body = lines.map((l) => l.replaceAll(/npm run (?:-s |--silent )?certbound --/g, `"${NODE}" "${BIN}"`)).join('\n');
     const text = lines.join('\n');
     this.record(text, await shell(`set -e\nexport PATH='${dirname(NODE)}:${process.env['PATH'] ?? ''}'\n${body}`, this.dir));
   }
