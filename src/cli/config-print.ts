@@ -19,8 +19,19 @@ export interface EffectiveConfiguration {
   readonly command: string | null;
   readonly config_file: string | null;
   readonly options: Readonly<Record<string, ShownOption>>;
-  /** $CERTBOUND_KEK, which is no option (a KEK never goes on a command line or in a file). */
-  readonly kek: ShownOption;
+  /**
+   * Where the KEK comes from, as the store is opened with it: the file --kek-file names, else
+   * $CERTBOUND_KEK (no option: a KEK never goes on a command line or in a file), else `<dir>/kek`.
+   */
+  readonly kek: ShownKek;
+}
+
+/** The KEK's source: never the key itself. */
+export interface ShownKek {
+  readonly value: '***' | null;
+  readonly source: 'kek-file' | 'env' | 'default';
+  /** The file, or the variable. */
+  readonly from?: string;
 }
 
 /** Option names whose values are secrets or may be (an inline PEM private key, say). */
@@ -71,13 +82,14 @@ export function effectiveConfiguration(
     if (name === 'help') continue;
     options[name] = { value: maskValue(name, values[name]), ...shownOrigin(origins.get(name)) };
   }
-  const kek = env['CERTBOUND_KEK'];
-  return {
-    command,
-    config_file: file?.path ?? null,
-    options,
-    kek: kek === undefined || kek === '' ? { value: null, source: 'default' } : { value: '***', source: 'env', from: 'CERTBOUND_KEK' },
-  };
+  return { command, config_file: file?.path ?? null, options, kek: kekSource(values['kek-file'], env['CERTBOUND_KEK']) };
+}
+
+/** The KEK's source in the order `givenKek` reads them: --kek-file wins over $CERTBOUND_KEK. */
+function kekSource(kekFile: unknown, kekEnv: string | undefined): ShownKek {
+  if (typeof kekFile === 'string' && kekFile !== '') return { value: null, source: 'kek-file', from: kekFile };
+  if (kekEnv !== undefined && kekEnv !== '') return { value: '***', source: 'env', from: 'CERTBOUND_KEK' };
+  return { value: null, source: 'default' };
 }
 
 function text(value: Shown): string {
@@ -88,7 +100,7 @@ function text(value: Shown): string {
 /** The human form: one line per option, aligned, then the KEK. */
 export function formatConfiguration(c: EffectiveConfiguration): string {
   const rows: [string, string, string][] = Object.entries(c.options).map(([name, o]) => [name, text(o.value), o.from === undefined ? o.source : `${o.source} ${o.from}`]);
-  rows.push(['(kek)', text(c.kek.value), c.kek.from === undefined ? `${c.kek.source} (--kek-file, else <dir>/kek)` : `${c.kek.source} ${c.kek.from}`]);
+  rows.push(['(kek)', text(c.kek.value), c.kek.from === undefined ? 'default (<dir>/kek)' : `${c.kek.source} ${c.kek.from}`]);
   const w0 = Math.max(6, ...rows.map((r) => r[0].length));
   const w1 = Math.max(5, ...rows.map((r) => r[1].length));
   const lines = [

@@ -231,6 +231,17 @@ describe('certbound config --print', () => {
     assert.match(human.out, /^ {2}\(kek\) +\*\*\* +env CERTBOUND_KEK$/m);
   });
 
+  test('the KEK row names the source the store is opened with: --kek-file before $CERTBOUND_KEK, else <dir>/kek', async () => {
+    const kekFile = join(root, 'kek-for-print');
+    const both = await run(['config', '--print', '--json', 'serve', '--kek-file', kekFile], { CERTBOUND_KEK: kek });
+    assert.deepEqual((JSON.parse(both.out) as Shown).kek, { value: null, source: 'kek-file', from: kekFile });
+    const human = await run(['config', '--print', 'serve', '--kek-file', kekFile], { CERTBOUND_KEK: kek });
+    assert.match(human.out, new RegExp(`^ {2}\\(kek\\) +- +kek-file ${kekFile.replaceAll('/', '\\/')}$`, 'm'));
+    assert.ok(!human.out.includes(kek));
+    const neither = await run(['config', '--print', 'serve'], { CERTBOUND_KEK: undefined });
+    assert.match(neither.out, /^ {2}\(kek\) +- +default \(<dir>\/kek\)$/m);
+  });
+
   test('an inline private key given to --key is masked', async () => {
     const shown = await printed(['token', '--key', '-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----']);
     assert.deepEqual(shown.options['key'], { value: '***', source: 'cli' });
