@@ -11,6 +11,7 @@ import { front, partnerCas, ROUTES, testGateway, tokenFor } from '../helpers/gat
 import { sendPlain } from '../helpers/http.ts';
 import { send } from '../helpers/https.ts';
 import { startUpstream, type Upstream } from '../helpers/upstream.ts';
+import { until } from '../helpers/until.ts';
 import { authority, credentials, startWorld, type Credentials, type Harness } from '../helpers/world.ts';
 
 let h: Harness;
@@ -83,7 +84,7 @@ describe('certbound gateway: operations, reload, shutdown', () => {
     const g = await testGateway(h, upstream.url, { ops: { port: 0 } });
     const seen = upstream.seen.length;
     const inFlight = call(g, '/hold');
-    while (upstream.seen.length === seen) await new Promise((resolve) => setImmediate(resolve));
+    await until('the upstream sees the held request', () => upstream.seen.length > seen, { intervalMs: 1 });
     const closed = g.close();
     assert.equal((await sendPlain(`${g.opsUrl}/readyz`)).status, 503);
     await assert.rejects(call(g), { code: 'ECONNREFUSED' });
