@@ -3,18 +3,12 @@
 // that gets loaded. The exports map points at dist/; the test follows it to the source file tsc
 // compiles 1:1 into that path, so the graph checked is the published one.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { runObserved, type LoadedModules } from './helpers/loaded-modules.ts';
 
 const ROOT = new URL('../', import.meta.url);
-
-interface Loaded {
-  readonly packages: string[];
-  readonly parts: string[];
-}
 
 /** The source file behind a subpath of package.json#exports (`./dist/<path>.js` → `src/<path>.ts`). */
 async function sourceOf(subpath: string): Promise<string> {
@@ -26,30 +20,13 @@ async function sourceOf(subpath: string): Promise<string> {
   return fileURLToPath(new URL(`src/${match[1]}.ts`, ROOT));
 }
 
-// Runs in the child: records each resolved URL, imports the entry, prints the packages
-// (node_modules/<name>) and the certbound parts (src/<part>/) that were loaded.
-const PROBE = `
-import { registerHooks } from 'node:module';
-const seen = new Set();
-registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); seen.add(r.url); return r; } });
-await import(process.argv[1]);
-const packages = new Set(), parts = new Set();
-for (const url of seen) {
-  const pkg = /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(url);
-  if (pkg) packages.add(pkg[1]);
-  else { const part = /\\/src\\/([^/]+)\\//.exec(url); if (part) parts.add(part[1]); }
-}
-process.stdout.write(JSON.stringify({ packages: [...packages].sort(), parts: [...parts].sort() }));
-`;
-
-async function load(subpath: string): Promise<Loaded> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', PROBE, await sourceOf(subpath)], {
-    cwd: fileURLToPath(ROOT),
-  });
-  return JSON.parse(stdout) as Loaded;
+async function load(subpath: string): Promise<LoadedModules> {
+  const run = await runObserved(['--input-type=module', '-e', 'await import(process.argv[1]);', await sourceOf(subpath)], { cwd: fileURLToPath(ROOT) });
+  assert.equal(run.code, 0, run.stderr);
+  return run.loaded;
 }
 
-function assertWithin(loaded: Loaded, packages: string[], parts: string[]): void {
+function assertWithin(loaded: LoadedModules, packages: string[], parts: string[]): void {
   assert.deepEqual(loaded.packages.filter((p) => !packages.includes(p)), [], 'packages outside the allowed set');
   assert.deepEqual(loaded.parts.filter((p) => !parts.includes(p)), [], 'certbound parts outside the allowed set');
 }

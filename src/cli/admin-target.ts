@@ -45,11 +45,6 @@ export const ADMIN_TARGET_OPTIONS = {
   'admin-ca': { type: 'string' },
 } as const;
 
-/** Usage lines for the admin target options. */
-export const ADMIN_TARGET_USAGE = `Where changes go: the data directory (--dir, or --database postgres://…); while certbound serve
-runs on it, through its admin API automatically; or any running instance with
-  --admin-url URL --admin-cert F --admin-key F [--admin-ca F]`;
-
 /** A remote admin API and the identity to call it with. */
 interface RemoteTarget {
   readonly url: string;

@@ -1,23 +1,13 @@
 import { writeCredentialFiles } from '../admin/files.ts';
 import { pemToDer } from '../pki/keys.ts';
-import { ADMIN_TARGET_USAGE } from './admin-target.ts';
+import { ADMIN_USAGE } from './usage/admin.ts';
 import { exactly, field, onTarget, parseAdmin, pemArgument, show } from './admin-command.ts';
 import { didYouMean } from './did-you-mean.ts';
 import { UsageError, type Command } from './context.ts';
 
 /** `certbound admin add-cert|list-certs|remove-cert`. */
 export const admin: Command = {
-  usage: `Usage: certbound admin <subcommand> [options] [--dir D] [--json]
-
-Administrators authenticate to the admin API (serve --admin-port, default 8444) with a
-client certificate pinned by its x5t#S256 thumbprint.
-
-  add-cert <name> (--out DIR | --cert PEM)   issue an administrator key and certificate from
-                                             the platform CA into DIR (key.pem mode 0600), or
-                                             register an existing certificate
-  list-certs
-  remove-cert <thumbprint>
-${ADMIN_TARGET_USAGE}`,
+  usage: ADMIN_USAGE,
   async run(args, io) {
     const { values, positionals } = parseAdmin(args, { out: { type: 'string' }, cert: { type: 'string' } });
     const [sub, ...rest] = positionals;

@@ -1,4 +1,4 @@
-import { ADMIN_TARGET_USAGE } from './admin-target.ts';
+import { AUDIT_USAGE } from './usage/audit.ts';
 import { exactly, onTarget, parseAdmin, show } from './admin-command.ts';
 import { integerOption, UsageError, type Command } from './context.ts';
 
@@ -9,17 +9,7 @@ interface Event {
 
 /** `certbound audit`. */
 export const audit: Command = {
-  usage: `Usage: certbound audit [--partner P] [--client C] [--since 1h|DATE|TIME] [--outcome success|denied]
-                      [--limit N] [--dir D] [--json]
-       certbound audit prune --before 90d|DATE|TIME    delete older events (retention; itself audited)
-
-Prints the audit log, oldest first: tokens issued and refused (with the reason), failed client
-authentications, admin changes — time, partner, client, certificate thumbprint and serial,
-resource, outcome. Never a token, secret or key. --since and --before take a duration back
-from now (30m, 12h, 7d), an ISO 8601 date (2026-02-01, midnight UTC) or an RFC 3339 time with
-its offset (2026-02-01T12:00:00Z); a date that does not exist (2026-02-30) is an error.
---limit keeps the newest N events (default 1000).
-${ADMIN_TARGET_USAGE}`,
+  usage: AUDIT_USAGE,
   async run(args, io) {
     const { values, positionals } = parseAdmin(args, {
       partner: { type: 'string' },

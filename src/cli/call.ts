@@ -1,18 +1,11 @@
 import { createClient } from '../client/client.ts';
 import { CLIENT_OPTIONS, clientOptions } from './client-options.ts';
 import { parse, UsageError, type Command } from './context.ts';
+import { CALL_USAGE } from './usage/call.ts';
 
 /** `certbound call <url>`: a curl for certificate-bound APIs. */
 export const call: Command = {
-  usage: `Usage: certbound call <url> --cert F --key F --ca F --client-id ID [--issuer URL] [--scope S] [--resource R]
-                      [-X METHOD] [-d BODY] [-H 'Name: value']...
-
-Gets a certificate-bound token and calls the API with it over the same mTLS identity;
-prints the status line, then the body. Exits 0 for a 2xx answer, 1 otherwise.
-  -d BODY   send BODY with POST (unless -X), as application/x-www-form-urlencoded like curl's -d;
-            for JSON add -H 'content-type: application/json'
-  --resource R   the audience of the token (the API's registered identifier), which need not be
-                 the URL called`,
+  usage: CALL_USAGE,
   async run(args, io) {
     const { values, positionals } = parse(args, {
       ...CLIENT_OPTIONS,

@@ -1,7 +1,7 @@
 import { writeCredentialFiles } from '../admin/files.ts';
 import type { SubjectMatcherKind } from '../core/model.ts';
 import { pemToDer } from '../pki/keys.ts';
-import { ADMIN_TARGET_USAGE } from './admin-target.ts';
+import { CLIENT_USAGE } from './usage/client.ts';
 import { exactly, field, onTarget, parseAdmin, pemArgument, show } from './admin-command.ts';
 import { integerOption, UsageError, type Command } from './context.ts';
 import { didYouMean } from './did-you-mean.ts';
@@ -40,40 +40,11 @@ function subjectOption(values: Readonly<Record<string, unknown>>): { kind: Subje
   return m ? { kind: m[1], value: values[m[0]] as string } : undefined;
 }
 
-const USAGE = `Usage: certbound client <subcommand> [options] [--dir D] [--json]
-
-  add <client-id> --partner <partner-id> [options]    register a client (a server that asks for tokens)
-    --auth METHOD          tls_client_auth (default) | self_signed_tls_client_auth |
-                           client_secret_basic | client_secret_post
-    --scope "a b"          scopes the client may request for its own resources (default: none)
-    --resource URI         an API the client may get tokens for; repeat for more. The first
-                           is its default audience. Each must be registered already (resource add).
-    --subject-dn DN | --san-dns NAME | --san-uri URI | --san-ip IP | --san-email ADDR
-                           the one expected certificate subject of a tls_client_auth client
-    --cert PEM             the certificate of a self_signed_tls_client_auth client (file or PEM)
-    --issue-cert DIR       development shortcut: make a key and certificate (CN=<client-id>,
-                           O=<partner-id>, SAN URI spiffe://<trust-domain>/partner/<p>/client/<c>,
-                           from the partner's CA) into DIR/key.pem, DIR/cert.pem, DIR/ca.pem
-    --token-ttl SECONDS    access token lifetime (default 600)
-    --no-bound-tokens      do not require certificate-bound tokens
-    --introspects URI      may introspect tokens for this resource (acts as its resource server)
-  list [--partner P] | show <client-id>
-  disable <client-id> | enable <client-id>
-  delete <client-id>                                 its live tokens introspect inactive at once
-  update <client-id> --subject-dn DN | --san-… V     replace the expected subject in one change
-  cert add <client-id> --cert PEM                    self-signed rotation: register the new certificate
-  cert retire <client-id> <thumbprint>               …and retire the old once the servers have moved
-  revoke-tokens <client-id>                          revoke every live access token of the client
-
-A secret client's secret is printed once and stored only as a hash. Tokens bound to a retired
-or replaced certificate stay valid until they expire unless revoked (RFC 8705 §6.3).
-${ADMIN_TARGET_USAGE}`;
-
 const ARITY: Readonly<Record<string, number>> = { add: 1, list: 0, show: 1, disable: 1, enable: 1, delete: 1, update: 1, cert: 2, 'revoke-tokens': 1 };
 
 /** `certbound client …`. */
 export const client: Command = {
-  usage: USAGE,
+  usage: CLIENT_USAGE,
   async run(args, io) {
     const { values, positionals } = parseAdmin(args, {
       partner: { type: 'string' },

@@ -2,6 +2,7 @@ import { COMMON_OPTIONS, parse, UsageError, type Command, type Io } from './cont
 import { currentInvocation, describeCommand, runInvocation } from './invocation.ts';
 import { loadConfiguration } from './configuration.ts';
 import { effectiveConfiguration, formatConfiguration, type EffectiveConfiguration } from './config-print.ts';
+import { CONFIG_USAGE } from './usage/config.ts';
 
 /** Options of `config` that take a value: the command's name comes after them. */
 const VALUED = new Set(['--dir', '--kek-file', '--config']);
@@ -18,18 +19,7 @@ function splitAtCommand(args: string[]): { own: string[]; name: string | undefin
 
 /** `certbound config --print [COMMAND [ARGS…]]`: the effective configuration, where each value came from, secrets masked. */
 export const config: Command = {
-  usage: `Usage: certbound config --print [--json] [--config F] [COMMAND [ITS ARGUMENTS…]]
-
-Prints the configuration a command would run with: each option's value and where it came from —
-the command line (cli), a CERTBOUND_* environment variable (env), the configuration file (file),
-or nowhere (default: the command's own default applies). Secrets are masked: $CERTBOUND_KEK,
-passwords in URLs (--database), and every option named *key*, *secret* or *password*.
-  certbound config --print                    the options every command takes
-  certbound config --print serve              what certbound serve would run with
-  certbound config --print serve --port 9443  … given these arguments
-Options: CERTBOUND_<OPTION> (--admin-port: CERTBOUND_ADMIN_PORT; booleans true/false/1/0), and a
-JSON file (--config F or $CERTBOUND_CONFIG) whose keys are option names, with an object per
-command overriding them; schema: docs/certbound.schema.json; see docs/configuration.md.`,
+  usage: CONFIG_USAGE,
   async run(args, io: Io) {
     const { own, name, rest } = splitAtCommand(args);
     const { values, positionals } = parse(own, { print: { type: 'boolean' } });

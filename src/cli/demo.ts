@@ -7,6 +7,7 @@ import { keepInstructions } from './demo-keep.ts';
 import { demoSteps, type StepOutcome } from './demo-steps.ts';
 import { Teardown } from './demo-teardown.ts';
 import { createDemoWorld, type DemoWorld } from './demo-world.ts';
+import { DEMO_USAGE } from './usage/demo.ts';
 
 /** A step's failure as one line: the OAuth error a server answered, or what went wrong. */
 function failure(err: unknown): string {
@@ -43,22 +44,7 @@ function aborted(signal: AbortSignal): Promise<void> {
 
 /** `certbound demo`: RFC 8705 in a few seconds, in a temporary data directory, narrated step by step. */
 export const demo: Command = {
-  usage: `Usage: certbound demo [--keep]
-
-Shows certificate-bound access tokens (RFC 8705) at work, in a few seconds. In a temporary data
-directory it starts the token service and a sample "orders" API guarded by certbound/resource,
-adds partners acme and globex with one client each, and narrates six steps, with the
-certificate thumbprints:
-  1. acme's server authenticates with its certificate and gets a token bound to it (cnf)
-  2. it calls the orders API with the token: 200
-  3. the token is stolen: globex's server presents it with its own certificate: 401
-  4. the thief presents it without a certificate: 401
-  5. a plain bearer token (a secret client with --no-bound-tokens) is refused by the API
-  6. acme's server asks for a token for globex's API: 400 invalid_target
-Exits 0 only if every step behaved as RFC 8705 says; stops everything and removes the
-directory when done (or on Ctrl-C).
-  --keep   leave the token service and the API running, and print curl commands to try
-           by hand; Ctrl-C stops them and removes the directory`,
+  usage: DEMO_USAGE,
   async run(args, io) {
     const { values, positionals } = parse(args, { keep: { type: 'boolean' } });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);

@@ -1,14 +1,14 @@
 #!/usr/bin/env node
-import { CertboundError } from '../core/certbound-error.ts';
-import { OAuthError } from '../core/errors.ts';
-import { ConfigError } from './config-error.ts';
-import { runConfigured } from './configuration.ts';
-import { UsageError, type Command, type Io } from './context.ts';
+// The CLI's entry: finds the command and runs it. `--help`, `<command> --help` and `--version`
+// must answer at once, so this module imports only what those need — the usage texts
+// (src/cli/usage/) and did-you-mean; a command's implementation and the run path's configuration
+// and error reporting (run-command.ts, which pulls in the store) are loaded only to run one.
+import type { Command, Io } from './context.ts';
 import { didYouMean } from './did-you-mean.ts';
-import { describeCause } from './error-cause.ts';
+import { CERTBOUND_USAGE } from './usage/certbound.ts';
 
 // Each command loads only what it uses (a CLI run starts faster without the web server, say).
-export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+const LOADERS = {
   init: async () => (await import('./init.ts')).init,
   serve: async () => (await import('./serve.ts')).serve,
   partner: async () => (await import('./partner.ts')).partner,
@@ -25,36 +25,37 @@ export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   gateway: async () => (await import('./gateway.ts')).gateway,
   authz: async () => (await import('./authz.ts')).authz,
   config: async () => (await import('./config.ts')).config,
+} satisfies Record<string, () => Promise<Command>>;
+
+type CommandName = keyof typeof LOADERS;
+
+/** The commands of the CLI by name, each loaded on demand. */
+export const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = LOADERS;
+
+// Each command's usage without its implementation: `serve --help` would otherwise load the whole
+// token service to print a text. The command modules import the same constants (one source).
+const USAGES: Readonly<Record<CommandName, () => Promise<string>>> = {
+  init: async () => (await import('./usage/init.ts')).INIT_USAGE,
+  serve: async () => (await import('./usage/serve.ts')).SERVE_USAGE,
+  partner: async () => (await import('./usage/partner.ts')).PARTNER_USAGE,
+  client: async () => (await import('./usage/client.ts')).CLIENT_USAGE,
+  resource: async () => (await import('./usage/resource.ts')).RESOURCE_USAGE,
+  cert: async () => (await import('./usage/cert.ts')).CERT_USAGE,
+  admin: async () => (await import('./usage/admin.ts')).ADMIN_USAGE,
+  audit: async () => (await import('./usage/audit.ts')).AUDIT_USAGE,
+  keys: async () => (await import('./usage/keys.ts')).KEYS_USAGE,
+  'migrate-store': async () => (await import('./usage/migrate-store.ts')).MIGRATE_STORE_USAGE,
+  token: async () => (await import('./usage/token.ts')).TOKEN_USAGE,
+  call: async () => (await import('./usage/call.ts')).CALL_USAGE,
+  demo: async () => (await import('./usage/demo.ts')).DEMO_USAGE,
+  gateway: async () => (await import('./usage/gateway.ts')).GATEWAY_USAGE,
+  authz: async () => (await import('./usage/authz.ts')).AUTHZ_USAGE,
+  config: async () => (await import('./usage/config.ts')).CONFIG_USAGE,
 };
 
-const USAGE = `Usage: certbound <command> [options]
-
-OAuth 2.0 Mutual-TLS (RFC 8705) for server-to-server APIs.
-
-Commands:
-  init       create the data directory: database, platform CA, TLS certificate, signing key
-  serve      run the token service (initialises the data directory if needed)
-  partner    partners and their trust anchors: add, list, show, disable, enable, delete, trust
-  client     clients (servers that ask for tokens): add, list, show, disable, update, cert rotation
-  resource   APIs with their scopes, and grants of them to partners or clients
-  cert       certificates: sign a partner's CSR, revoke, list; TLS server certificates
-  admin      administrator certificates for the admin API
-  audit      the audit log: tokens issued and refused, authentication failures, admin changes
-  keys       the key-encryption key private keys are stored under: rewrap (rotate it)
-  migrate-store  copy a data directory's store from an earlier version (PGlite) into SQLite
-  token      get a certificate-bound access token with a client certificate
-  call       call an API with a certificate-bound token (a curl for bound tokens)
-  demo       see RFC 8705 at work in a few seconds: bound tokens, a stolen token refused
-  gateway    a reverse proxy that puts any API behind certificate-bound tokens, no code needed
-  authz      the authorization endpoint of nginx auth_request, Traefik ForwardAuth, Envoy ext_authz
-  config     the effective configuration of a command, and where each value came from
-
-Every command takes --dir D (default ./.certbound, or $CERTBOUND_DIR) and --help; those that
-open the store take --kek-file F (or $CERTBOUND_KEK; default <dir>/kek for the embedded store).
-A data directory group or others can read or write is refused unless --insecure-permissions.
-Every option also comes from CERTBOUND_<OPTION> (--admin-port: CERTBOUND_ADMIN_PORT) or a JSON
-configuration file (--config F or $CERTBOUND_CONFIG); see docs/configuration.md.
-Run 'certbound <command> --help' for its options; 'certbound --version' for the version.`;
+function isCommand(name: string): name is CommandName {
+  return Object.hasOwn(LOADERS, name);
+}
 
 /** The version of the package the CLI belongs to. */
 async function version(): Promise<string> {
@@ -71,54 +72,25 @@ async function version(): Promise<string> {
 export async function main(argv: string[], io: Io, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.out(USAGE);
+    io.out(CERTBOUND_USAGE);
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-v' || name === 'version') {
     io.out(await version());
     return 0;
   }
-  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (!load) {
+  if (!isCommand(name)) {
     // One line that names the likely command beats the whole usage a person must read through.
-    const hint = name.startsWith('-') ? didYouMean(name, ['--help', '--version']) : didYouMean(name, Object.keys(COMMANDS));
+    const hint = name.startsWith('-') ? didYouMean(name, ['--help', '--version']) : didYouMean(name, Object.keys(LOADERS));
     io.err(`certbound: unknown ${name.startsWith('-') ? 'option' : 'command'} '${name}'${hint}\nRun 'certbound --help' for the list of commands.`);
     return 2;
   }
-  const command = await load();
   if (args.includes('--help') || args.includes('-h')) {
-    io.out(command.usage);
+    io.out(await USAGES[name]());
     return 0;
   }
-  try {
-    return await runConfigured(name, command, args, env, COMMANDS, () => command.run(args, io));
-  } catch (err) {
-    // A configuration that cannot be used is a usage mistake (exit 2), though its command's usage would not help.
-    if (err instanceof ConfigError) {
-      io.err(`certbound ${name}: ${err.message}`);
-      return 2;
-    }
-    if (err instanceof UsageError) {
-      io.err(`certbound ${name}: ${err.message}\nRun 'certbound ${name} --help' for its usage.`);
-      return 2;
-    }
-    // Whatever the error, the cause under it is kept: a refused connection, a key that does not
-    // match its certificate and an unknown CA each need another fix.
-    const cause = describeCause(err);
-    const because = cause === '' ? '' : ` — ${cause}`;
-    if (err instanceof CertboundError) {
-      io.err(`certbound ${name}: ${err.message}${because}`);
-      return 1;
-    }
-    if (err instanceof OAuthError) {
-      io.err(`certbound ${name}: ${err.error_description} (${err.error})${because}`);
-      return 1;
-    }
-    // Unexpected: say what failed without a stack trace; CERTBOUND_DEBUG=1 shows it.
-    io.err(`certbound ${name}: ${err instanceof Error ? err.message : String(err)}${because}`);
-    if (env['CERTBOUND_DEBUG']) io.err(String(err instanceof Error ? err.stack : err));
-    return 1;
-  }
+  const { runCommand } = await import('./run-command.ts');
+  return runCommand(name, LOADERS[name], args, io, env, COMMANDS);
 }
 
 /** Runs the CLI as this process: arguments from argv, output to stdout/stderr, the exit status as its own. */

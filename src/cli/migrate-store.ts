@@ -1,18 +1,11 @@
 import { migrateLegacyStore } from '../storage/migrate-store.ts';
 import { assertNotServing } from '../storage/lock.ts';
 import { parse, UsageError, useDataDir, withStore, type Command } from './context.ts';
+import { MIGRATE_STORE_USAGE } from './usage/migrate-store.ts';
 
 /** `certbound migrate-store`: copies a data directory's store from PGlite (earlier versions) into SQLite. */
 export const migrateStore: Command = {
-  usage: `Usage: certbound migrate-store [--dir D] [--kek-file F] [--json]
-
-Copies the store of a data directory written by an earlier certbound — an embedded PostgreSQL
-(PGlite) in D/db — into the SQLite file D/certbound.db that certbound now uses, then moves
-D/db aside to D/db.pglite-migrated (remove it once you are satisfied). Everything is copied as
-it is, the private keys still wrapped under the same key-encryption key; the new store is then
-opened with that KEK (D/kek, or --kek-file / $CERTBOUND_KEK) to check it. All or nothing: on
-failure D/db is untouched and no D/certbound.db is left. Stop certbound serve first.
-Needs the optional package @electric-sql/pglite (npm install @electric-sql/pglite@^0.5.16).`,
+  usage: MIGRATE_STORE_USAGE,
   async run(args, io) {
     const { values, positionals } = parse(args, {});
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);

@@ -1,4 +1,4 @@
-import { ADMIN_TARGET_USAGE } from './admin-target.ts';
+import { PARTNER_USAGE } from './usage/partner.ts';
 import { exactly, field, onTarget, parseAdmin, pemArgument, show } from './admin-command.ts';
 import { didYouMean } from './did-you-mean.ts';
 import { UsageError, type Command } from './context.ts';
@@ -13,34 +13,11 @@ function describe(p: PartnerView): string {
   return lines.join('\n');
 }
 
-const USAGE = `Usage: certbound partner <subcommand> [options] [--dir D] [--json]
-
-  add <partner-id> [--ca FILE [--crl SRC]]
-                                     add a partner: with an issuing CA certbound creates under the
-                                     platform root, or with its own CA certificate(s) imported
-  list | show <partner-id>
-  disable <partner-id> | enable <partner-id>
-                                    a disabled partner's clients get no tokens, its anchors leave
-                                     the TLS trust set, its live tokens introspect inactive
-  delete <id>                        only once it has no clients
-  trust <id> --add-ca FILE [--crl SRC] | --remove-ca FINGERPRINT | --crl SRC|none [--ca-fingerprint FP]
-                                     manage imported trust anchors and their CRLs (SRC: https URL or
-                                     absolute path of a regular file, refreshed periodically; when
-                                     a configured CRL cannot be had, its certificates are refused)
-  revoke-tokens <id>                 revoke every live access token of the partner's clients
-  ca-bundle                          print the CA certificates a TLS proxy in front of an API must
-                                     trust (nginx ssl_client_certificate, HAProxy ca-file): the
-                                     platform root and enabled partners' imported anchors, as PEM
-                                     (with --json, described); see docs/proxies.md
-
-Partner ids are 1-63 lowercase letters, digits, '.', '_' or '-'.
-${ADMIN_TARGET_USAGE}`;
-
 const ARITY: Readonly<Record<string, number>> = { add: 1, list: 0, show: 1, disable: 1, enable: 1, delete: 1, trust: 1, 'revoke-tokens': 1, 'ca-bundle': 0 };
 
 /** `certbound partner …`. */
 export const partner: Command = {
-  usage: USAGE,
+  usage: PARTNER_USAGE,
   async run(args, io) {
     const { values, positionals } = parseAdmin(args, {
       ca: { type: 'string' },

@@ -1,4 +1,4 @@
-import { ADMIN_TARGET_USAGE } from './admin-target.ts';
+import { RESOURCE_USAGE } from './usage/resource.ts';
 import { exactly, onTarget, parseAdmin, show } from './admin-command.ts';
 import { didYouMean } from './did-you-mean.ts';
 import { UsageError, type Command } from './context.ts';
@@ -16,23 +16,7 @@ const ARITY: Readonly<Record<string, number>> = { add: 1, list: 0, show: 1, gran
 
 /** `certbound resource …`. */
 export const resource: Command = {
-  usage: `Usage: certbound resource <subcommand> [options] [--dir D] [--json]
-
-An API is registered by its identifier, which becomes the aud of its tokens (RFC 8707).
-
-  add <uri> --owner <partner-id> [--scope "a b"]   register an API with the scopes it defines
-                                                   (again, by its owner, to update the scopes)
-  list [--owner P] | show <uri>
-  grant <uri> --partner P [--client C] [--scope "a"]
-                                   let P's clients (or only client C) get tokens for the API with
-                                   these scopes (default: all it defines); again to change them
-  revoke-grant <uri> --partner P [--client C]
-                                   withdraw it: new requests get invalid_target, and tokens it
-                                   covered introspect inactive
-
-A token request for anything not granted is refused: 400 invalid_target (the API) or
-400 invalid_scope (a scope).
-${ADMIN_TARGET_USAGE}`,
+  usage: RESOURCE_USAGE,
   async run(args, io) {
     const { values, positionals } = parseAdmin(args, {
       owner: { type: 'string' },
