@@ -3,9 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,21 +12,11 @@ import { serverCredentials } from '../helpers/api.ts';
 import { send, type Response } from '../helpers/https.ts';
 import { API, authority, credentials, startWorld, type Credentials, type Harness } from '../helpers/world.ts';
 import { childEnv, freePort, NODE } from '../cli/run.ts';
+import { accepts, NGINX } from '../helpers/nginx.ts';
 import { until } from '../helpers/until.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/node-api-behind-nginx.ts', import.meta.url));
 const CONF = fileURLToPath(new URL('../../examples/nginx.conf', import.meta.url));
-const NGINX = process.env['NGINX'] ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx');
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
-}
 
 function assertInvalidToken(res: Response): void {
   assert.equal(res.status, 401, res.text);

@@ -14,7 +14,8 @@ import { until } from './until.ts';
 /** A port that was free a moment ago on 127.0.0.1 (one implementation, in test/helpers/ports.ts). */
 export { freePort };
 
-const NGINX = process.env['NGINX'] ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx');
+/** The nginx binary the tests start. */
+export const NGINX = process.env['NGINX'] ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx');
 
 /** A running nginx. */
 export interface Nginx {
@@ -30,7 +31,8 @@ export interface Nginx {
 }
 
 
-function accepts(port: number): Promise<boolean> {
+/** Whether something accepts TCP connections on 127.0.0.1:`port` now. */
+export function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port }, () => {
       socket.destroy();
